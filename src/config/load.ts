@@ -1,0 +1,131 @@
+import { BotError } from '../errors.js';
+import { VARIABLES, type VariableName, type VariableValue } from './variables.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret: string | undefined;
+  appToken: string | undefined;
+  apiUrl: string;
+  port: number;
+}
+
+export interface PodSettings {
+  name: string;
+  gpuTypes: readonly string[];
+  cloudType: 'COMMUNITY' | 'SECURE' | 'ALL';
+  countryCode: string;
+  containerDiskGb: number;
+  volumeGb: number;
+  volumeMountPath: string;
+  imageName: string;
+  readyTimeoutMs: number;
+  pollMs: number;
+}
+
+export interface Config {
+  /** Where commands come from: Slack over a socket, Slack over HTTP, or the local console. */
+  mode: 'socket' | 'http' | 'console';
+  slack: SlackConfig | undefined;
+  runpod: { apiKey: string | undefined; apiUrl: string };
+  pod: PodSettings;
+  databasePath: string;
+  log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'auto' | 'json' | 'pretty' };
+  /** Every secret value, for the redactor. */
+  secrets: readonly string[];
+}
+
+export class ConfigError extends BotError {
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super('CONFIG_INVALID', { message: problems.join('\n') });
+    this.problems = problems;
+  }
+}
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  isSet(name: VariableName): boolean {
+    return (this.env[name] ?? '').trim().length > 0;
+  }
+
+  get<N extends VariableName>(name: N): VariableValue<N> | undefined {
+    const spec = VARIABLES[name];
+    const raw = (this.env[name] ?? '').trim();
+    const text = raw.length > 0 ? raw : 'default' in spec ? spec.default : undefined;
+    if (text === undefined) return undefined;
+    const parsed = spec.schema.safeParse(text);
+    if (parsed.success) return parsed.data as VariableValue<N>;
+    const message = parsed.error.issues[0]?.message ?? 'invalid value';
+    const shown = 'secret' in spec && spec.secret ? '' : ` (got "${text.length > 60 ? `${text.slice(0, 60)}…` : text}")`;
+    this.problems.push(`${name}: ${message}${shown}`);
+    return undefined;
+  }
+
+  /** A value whose default is always valid; falls back to the default's parse when the input was bad. */
+  must<N extends VariableName>(name: N): VariableValue<N> {
+    const value = this.get(name);
+    if (value !== undefined) return value;
+    const spec = VARIABLES[name];
+    return spec.schema.parse('default' in spec ? spec.default : '') as VariableValue<N>;
+  }
+
+  require(name: VariableName, why: string): void {
+    if (!this.isSet(name)) this.problems.push(`${name}: required ${why}`);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
+/** Reads and checks every variable; throws one ConfigError listing every problem found. */
+export function loadConfig(env: Env): Config {
+  const read = new Reader(env);
+
+  const botToken = read.get('SLACK_BOT_TOKEN');
+  const signingSecret = read.get('SLACK_SIGNING_SECRET');
+  const appToken = read.get('SLACK_APP_TOKEN');
+  const slackWanted = read.isSet('SLACK_BOT_TOKEN') || read.isSet('SLACK_APP_TOKEN') || read.isSet('SLACK_SIGNING_SECRET');
+  if (slackWanted) {
+    read.require('SLACK_BOT_TOKEN', 'when SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set');
+    if (!read.isSet('SLACK_APP_TOKEN')) {
+      read.require('SLACK_SIGNING_SECRET', 'in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+    }
+    read.require('RUNPOD_API_KEY', 'when Slack is configured (the simulator serves only the local console)');
+  }
+
+  const apiKey = read.get('RUNPOD_API_KEY');
+  // Read even when unused, so every problem is reported in one go.
+  const apiUrl = read.must('SLACK_API_URL');
+  const port = read.must('PORT');
+  const config: Config = {
+    mode: !slackWanted ? 'console' : read.isSet('SLACK_APP_TOKEN') ? 'socket' : 'http',
+    slack: slackWanted && botToken ? { botToken, signingSecret, appToken, apiUrl, port } : undefined,
+    runpod: { apiKey, apiUrl: read.must('RUNPOD_API_URL') },
+    pod: {
+      name: read.must('POD_NAME'),
+      gpuTypes: read.must('GPU_TYPES'),
+      cloudType: read.must('CLOUD_TYPE'),
+      countryCode: read.must('COUNTRY_CODE'),
+      containerDiskGb: read.must('CONTAINER_DISK_GB'),
+      volumeGb: read.must('VOLUME_GB'),
+      volumeMountPath: read.must('VOLUME_MOUNT_PATH'),
+      imageName: read.must('IMAGE_NAME'),
+      readyTimeoutMs: read.must('POD_READY_TIMEOUT_MINUTES') * 60_000,
+      pollMs: read.must('RUNPOD_POLL_SECONDS') * 1000,
+    },
+    databasePath: read.must('DATABASE_PATH'),
+    log: { level: read.must('LOG_LEVEL'), format: read.must('LOG_FORMAT') },
+    secrets: [botToken, signingSecret, appToken, apiKey].filter((value): value is string => !!value),
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return deepFreeze(config);
+}

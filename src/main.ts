@@ -1,0 +1,138 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import dotenv from 'dotenv';
+import { createBot } from './bot.js';
+import { runConsole } from './console/console.js';
+import { ConfigError, loadConfig, type Config, type Env } from './config/load.js';
+import { createLogger, type Logger } from './log.js';
+import { Redactor } from './redact.js';
+import type { RunPodApi } from './runpod/api.js';
+import { GraphQLRunPod } from './runpod/graphql-client.js';
+import { RunPodSimulator } from './runpod/simulator/simulator.js';
+import { createSlackApp } from './slack/app.js';
+import { openSqliteStore } from './store/sqlite.js';
+import { systemClock } from './util/clock.js';
+import { VERSION } from './version.js';
+
+export interface Io {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  cwd: string;
+  interactive: boolean;
+  /** Resolves when the process is asked to stop (SIGTERM, SIGINT). */
+  stopSignal: Promise<string>;
+}
+
+/** Variables from ./.env, overridden by the real environment. */
+export function readEnv(env: Env, cwd: string): Env {
+  const file = join(cwd, '.env');
+  const fromFile = existsSync(file) ? dotenv.parse(readFileSync(file)) : {};
+  return { ...fromFile, ...env };
+}
+
+const SIMULATOR_KEY = 'simulator-key';
+
+async function runpodFor(config: Config, logger: Logger, say: (line: string) => void) {
+  if (config.runpod.apiKey) {
+    return {
+      runpod: new GraphQLRunPod({ url: config.runpod.apiUrl, apiKey: config.runpod.apiKey, clock: systemClock, logger }) as RunPodApi,
+      simulator: null,
+    };
+  }
+  const simulator = await new RunPodSimulator({ apiKey: SIMULATOR_KEY, runtimeDelayMs: 1500 }).start();
+  say('No RUNPOD_API_KEY: using the built-in RunPod simulator (simulated pods, nothing is billed).');
+  return {
+    runpod: new GraphQLRunPod({ url: simulator.url, apiKey: SIMULATOR_KEY, clock: systemClock, logger }) as RunPodApi,
+    simulator,
+  };
+}
+
+export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promise<number> {
+  if (argv.includes('--version') || argv.includes('-v')) {
+    io.stdout.write(`monai-pod-bot ${VERSION}\n`);
+    return 0;
+  }
+  const env = readEnv(rawEnv, io.cwd);
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) io.stderr.write(`Configuration error: ${problem}\n`);
+    io.stderr.write('See .env.example for every variable and its default.\n');
+    return 1;
+  }
+  const redactor = new Redactor(config.secrets);
+  const consoleMode = config.mode === 'console';
+  // In the console, stdout is the conversation: logs go to stderr, and only warnings unless asked.
+  const logger = createLogger({
+    level: consoleMode && !env['LOG_LEVEL'] ? 'warn' : config.log.level,
+    format: config.log.format,
+    redactor,
+    stream: consoleMode ? io.stderr : io.stdout,
+  });
+  const say = (line: string) => (consoleMode ? io.stdout : io.stderr).write(`${line}\n`);
+
+  if (consoleMode) say('No Slack credentials (SLACK_BOT_TOKEN): starting the local console. Type /monai help; Ctrl-D quits.');
+  const { runpod, simulator } = await runpodFor(config, logger, say);
+  if (consoleMode && !simulator) say('Using your RunPod account: pods are real and bill by the hour.');
+  // Simulated pods vanish with the process, so their records must too.
+  const store = openSqliteStore({ path: simulator ? ':memory:' : config.databasePath });
+  const bot = createBot({ config, logger, redactor, runpod, store });
+
+  try {
+    if (consoleMode) {
+      await runConsole({ input: io.stdin, output: io.stdout, router: bot.router, redactor, interactive: io.interactive });
+      await bot.controller.close();
+      return 0;
+    }
+    const work = new Set<Promise<void>>();
+    const slack = createSlackApp({
+      slack: config.slack!,
+      mode: config.mode === 'socket' ? 'socket' : 'http',
+      router: bot.router,
+      logger,
+      redactor,
+      onWork: (promise) => {
+        work.add(promise);
+        void promise.finally(() => work.delete(promise));
+      },
+    });
+    await slack.start();
+    logger.info('monai-pod-bot is running', { version: VERSION, mode: config.mode, pod: config.pod.name });
+    const signal = await io.stopSignal;
+    logger.info('stopping', { signal });
+    await slack.stop();
+    await Promise.race([bot.controller.close(), new Promise((resolve) => setTimeout(resolve, 8000).unref())]);
+    return 0;
+  } finally {
+    await simulator?.close();
+    await store.close();
+  }
+}
+
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2), process.env, {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    interactive: process.stdin.isTTY === true,
+    stopSignal: stopSignal(),
+  }).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`monai-pod-bot failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

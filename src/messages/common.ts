@@ -1,0 +1,24 @@
+import { COMMANDS, type Access } from '../commands/catalog.js';
+import type { BotError } from '../errors.js';
+import { context, section, type Message } from './blocks.js';
+
+export function errorMessage(error: BotError): Message {
+  const lines = [`❌ ${error.message}`, `*What to do:* ${error.action}`];
+  if (error.details) lines.push('```' + error.details.slice(-2500) + '```');
+  return { text: `${error.message} ${error.action}`, blocks: [section(lines.join('\n'))] };
+}
+
+export function helpMessage(access: Access, intro?: string): Message {
+  const allowed = COMMANDS.filter((command) => access === 'admin' || command.access === 'member');
+  const lines = allowed.map((command) => `• \`/monai ${command.usage}\` — ${command.summary}  _e.g._ \`${command.example}\``);
+  const blocks = [
+    ...(intro ? [section(intro)] : []),
+    section(`*What I can do*\n${lines.join('\n')}`),
+    context('I run the lab’s MONAI Label server on a RunPod GPU pod. Replies like this one are visible only to you.'),
+  ];
+  return { text: `${intro ? `${intro} ` : ''}Commands: ${allowed.map((command) => command.usage).join(', ')}`, blocks };
+}
+
+export function noticeMessage(text: string): Message {
+  return { text: text.replaceAll('*', ''), blocks: [section(text)] };
+}

@@ -1,0 +1,98 @@
+import { STORAGE_PRICES } from '../costs/pricing.js';
+import type { Condition, OperationView, PodSummary } from '../pod/operation.js';
+import { formatDuration, formatMoney } from '../util/format.js';
+import { actions, context, section, type Block, type ButtonSpec, type Message } from './blocks.js';
+
+const VERB: Record<OperationView['kind'], [running: string, done: string, failed: string]> = {
+  start: ['Starting', 'is ready', 'Could not start'],
+  restart: ['Restarting MONAI Label on', 'is ready', 'Could not restart MONAI Label on'],
+  stop: ['Stopping', 'stopped', 'Could not confirm the stop of'],
+  terminate: ['Terminating', 'terminated', 'Could not terminate'],
+};
+
+export function mention(user: string): string {
+  return user.startsWith('console') ? user : `<@${user}>`;
+}
+
+function people(users: readonly string[]): string {
+  return users.map(mention).join(', ');
+}
+
+export function podLine(pod: PodSummary): string {
+  const gpu = pod.gpu ? `${pod.gpuCount > 1 ? `${pod.gpuCount}× ` : ''}${pod.gpu}` : 'GPU pending';
+  return `Pod \`${pod.id}\` · ${gpu} · ${formatMoney(pod.costPerHr)}/hr · ${pod.volumeGb} GB volume · ${pod.status.toLowerCase()}`;
+}
+
+function icon(condition: Condition, phase: OperationView['phase']): string {
+  if (condition.status === 'True') return '✅';
+  if (phase === 'failed') return '❌';
+  if (phase === 'cancelled') return '⏹️';
+  return condition.status === 'Unknown' ? '❔' : '⏳';
+}
+
+export function stoppedStorageLine(volumeGb: number, perMonth: number): string {
+  return `Its ${volumeGb} GB volume is kept and still bills about ${formatMoney(perMonth)}/month while stopped (${formatMoney(STORAGE_PRICES.volumeStoppedPerGbMonth)}/GB/month).`;
+}
+
+function outcome(view: OperationView): string[] {
+  const lines: string[] = [];
+  const result = view.result;
+  if (view.phase === 'succeeded' && result) {
+    if (result.note) lines.push(result.note);
+    if (result.reused && view.kind === 'start') lines.push('It was already running; nothing had to change.');
+    if (result.apiUrl) lines.push(`*API URL:* \`${result.apiUrl}\``);
+    if (result.storagePerMonth !== undefined && view.pod) {
+      lines.push(`Compute billing has stopped. ${stoppedStorageLine(view.pod.volumeGb, result.storagePerMonth)}`);
+      lines.push('`/monai start` resumes it; the API URL will be different.');
+    }
+  }
+  if (view.error) {
+    lines.push(view.error.message, `*What to do:* ${view.error.action}`);
+    if (view.error.details) lines.push('```' + view.error.details.slice(-2500) + '```');
+  }
+  return lines;
+}
+
+/** Buttons that follow from how an operation ended. */
+function followUps(view: OperationView): ButtonSpec[] {
+  if (view.error?.code === 'RUNPOD_HOST_FULL') {
+    return [
+      { label: 'Retry the resume', command: 'start' },
+      {
+        label: 'Deploy a new pod…',
+        command: 'start new-pod',
+        style: 'danger',
+        confirm: {
+          title: 'Deploy a new pod?',
+          text: 'The new pod starts with an empty volume: MONAI Label is installed again and anything only on the old volume stays on the stopped pod, which keeps billing storage until an admin terminates it.',
+          confirm: 'Deploy new pod',
+        },
+      },
+    ];
+  }
+  if (view.phase === 'failed' && view.error?.code === 'POD_START_TIMEOUT') return [{ label: 'Stop the pod', command: 'stop' }];
+  return [];
+}
+
+export function operationMessage(view: OperationView, extra: Block[] = []): Message {
+  const [running, done, failed] = VERB[view.kind];
+  const title =
+    view.phase === 'running'
+      ? `⏳ *${running} ${view.podName}*`
+      : view.phase === 'succeeded'
+        ? `${view.kind === 'stop' || view.kind === 'terminate' ? '⏹️' : '🟢'} *${view.podName} ${done}*`
+        : view.phase === 'cancelled'
+          ? `⏹️ *${running} ${view.podName} — cancelled*`
+          : `❌ *${failed} ${view.podName}*`;
+  const steps = view.conditions.map((condition) => `${icon(condition, view.phase)} ${condition.message}`);
+  const blocks: Block[] = [section([title, ...steps].join('\n'))];
+  const lines = outcome(view);
+  if (lines.length > 0) blocks.push(section(lines.join('\n')));
+  blocks.push(...extra);
+  const buttons = view.phase === 'running' ? [] : followUps(view);
+  if (buttons.length > 0) blocks.push(actions(buttons));
+  const took = view.finishedAt ? ` · took ${formatDuration(view.finishedAt - view.startedAt)}` : '';
+  blocks.push(context(`${view.pod ? `${podLine(view.pod)} · ` : ''}requested by ${people(view.requestedBy)}${took}`));
+  const text = `${title.replaceAll('*', '')}${view.result?.apiUrl ? ` — ${view.result.apiUrl}` : ''}${view.error ? ` — ${view.error.message}` : ''}`;
+  return { text, blocks };
+}

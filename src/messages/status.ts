@@ -1,0 +1,50 @@
+import type { StatusView } from '../pod/status.js';
+import { formatDuration, formatMoney } from '../util/format.js';
+import { actions, context, section, type Block, type Message } from './blocks.js';
+import { mention, podLine, stoppedStorageLine } from './lifecycle.js';
+
+function headline(status: StatusView): string {
+  const name = `*${status.podName}*`;
+  switch (status.state) {
+    case 'absent':
+      return `⚪ There is no pod named ${name}. Nothing is billing for it; \`/monai start\` deploys one.`;
+    case 'ready':
+      return `🟢 ${name} is running${status.uptimeSeconds !== null ? ` (up ${formatDuration(status.uptimeSeconds * 1000)})` : ''} and billing ${formatMoney(status.pod?.costPerHr ?? 0)}/hr.`;
+    case 'initializing':
+      return `🟡 ${name} is starting: RunPod is pulling the image and starting the container (no runtime yet). It bills ${formatMoney(status.pod?.costPerHr ?? 0)}/hr already.`;
+    case 'mapping-ports':
+      return `🟡 ${name} is running but RunPod has not mapped its ports yet. It bills ${formatMoney(status.pod?.costPerHr ?? 0)}/hr.`;
+    case 'stopped':
+      return `⏹️ ${name} is stopped. ${stoppedStorageLine(status.pod?.volumeGb ?? 0, status.stoppedStoragePerMonth ?? 0)}`;
+    default:
+      return `❔ ${name} reports the state ${status.pod?.status ?? 'unknown'}.`;
+  }
+}
+
+export function statusMessage(status: StatusView, now: number): Message {
+  const lines = [headline(status)];
+  if (status.apiUrl) lines.push(`*API URL:* \`${status.apiUrl}\``);
+  if (status.state === 'stopped' && status.lastStatusChange) lines.push(`RunPod: “${status.lastStatusChange}”`);
+  if (status.operation) {
+    lines.push(`⏳ A ${status.operation.kind} is under way, requested by ${status.operation.requestedBy.map(mention).join(', ')}.`);
+  }
+  const blocks: Block[] = [section(lines.join('\n'))];
+  if (!status.operation) {
+    if (status.state === 'ready') blocks.push(actions([{ label: 'Stop', command: 'stop', style: 'danger', confirm: stopConfirm(status) }]));
+    if (status.state === 'stopped' || status.state === 'absent') blocks.push(actions([{ label: 'Start', command: 'start', style: 'primary' }]));
+  }
+  const facts = [status.pod ? podLine(status.pod) : null, `as of ${formatDuration(Math.max(0, now - status.asOf))} ago`];
+  if (status.account) facts.push(`balance ${formatMoney(status.account.balance)}, account spend ${formatMoney(status.account.spendPerHr)}/hr`);
+  blocks.push(context(facts.filter((fact): fact is string => !!fact).join(' · ')));
+  const text = headline(status).replaceAll('*', '') + (status.apiUrl ? ` ${status.apiUrl}` : '');
+  return { text, blocks };
+}
+
+export function stopConfirm(status: Pick<StatusView, 'podName' | 'pod'>) {
+  const volume = status.pod?.volumeGb ?? 0;
+  return {
+    title: 'Stop the pod?',
+    text: `MONAI Label goes offline for everyone using ${status.podName}. The ${volume} GB volume and its data are kept.`,
+    confirm: 'Stop',
+  };
+}

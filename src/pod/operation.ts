@@ -1,0 +1,91 @@
+import type { ErrorCode } from '../errors.js';
+
+export type ConditionType =
+  | 'PodExists'
+  | 'PodRunning'
+  | 'PortsMapped'
+  | 'SshReachable'
+  | 'MonaiInstalled'
+  | 'MonaiStarted'
+  | 'MonaiReady'
+  | 'PodStopped';
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  type: ConditionType;
+  status: ConditionStatus;
+  /** Short machine-friendly reason, e.g. "Deploying", "ContainerStarting". */
+  reason: string;
+  /** One sentence for people. */
+  message: string;
+  since: number;
+}
+
+export type OperationKind = 'start' | 'stop' | 'restart' | 'terminate';
+export type OperationPhase = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface PodSummary {
+  id: string;
+  name: string;
+  status: string;
+  gpu: string | null;
+  gpuCount: number;
+  costPerHr: number;
+  volumeGb: number;
+}
+
+export interface OperationResult {
+  apiUrl?: string;
+  models?: string[];
+  studies?: number | null;
+  /** Set when the pod already ran and nothing had to change. */
+  reused?: boolean;
+  /** Dollars per month the stopped volume still costs. */
+  storagePerMonth?: number;
+  note?: string;
+}
+
+export interface OperationError {
+  code: ErrorCode;
+  message: string;
+  action: string;
+  details?: string | undefined;
+}
+
+/** Everything a front end needs to render an operation's progress or outcome. */
+export interface OperationView {
+  id: string;
+  kind: OperationKind;
+  podName: string;
+  phase: OperationPhase;
+  requestedBy: string[];
+  startedAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+  conditions: Condition[];
+  pod: PodSummary | null;
+  result: OperationResult | null;
+  error: OperationError | null;
+}
+
+export const START_CONDITIONS: readonly ConditionType[] = ['PodExists', 'PodRunning', 'PortsMapped'];
+
+export function setCondition(
+  conditions: readonly Condition[],
+  type: ConditionType,
+  status: ConditionStatus,
+  reason: string,
+  message: string,
+  now: number,
+): Condition[] {
+  const existing = conditions.find((condition) => condition.type === type);
+  const since = existing && existing.status === status ? existing.since : now;
+  const next: Condition = { type, status, reason, message, since };
+  return existing ? conditions.map((condition) => (condition.type === type ? next : condition)) : [...conditions, next];
+}
+
+/** The condition currently holding things up: the first one that is not True. */
+export function pendingCondition(view: Pick<OperationView, 'conditions'>): Condition | undefined {
+  return view.conditions.find((condition) => condition.status !== 'True');
+}

@@ -1,0 +1,317 @@
+import { type Clock, systemClock } from '../../util/clock.js';
+import { SIM_GPU_TYPES } from './catalog.js';
+import { startHttp, type HttpHandle } from './http.js';
+import {
+  cancelBoot,
+  closePorts,
+  gpuTypeById,
+  parseDeclaredPorts,
+  podId,
+  podSpendPerHr,
+  scheduleBoot,
+  type SimPod,
+} from './pods.js';
+import { createRoot } from './resolvers.js';
+import { emptyContainer, type PodServices } from './services.js';
+
+export type Fault =
+  /** An HTTP error with a small JSON body (429 may carry Retry-After). */
+  | { kind: 'status'; status: number; retryAfterSeconds?: number }
+  /** A Cloudflare-style HTML error page. */
+  | { kind: 'html'; status: number }
+  /** HTTP 200 with errors[] and the operation's data null, as RunPod reports its own failures. */
+  | { kind: 'error'; message: string; code?: string }
+  /** The answer arrives after a delay. */
+  | { kind: 'slow'; ms: number }
+  /** No answer at all until the client gives up. */
+  | { kind: 'hang' }
+  /** The connection is reset. */
+  | { kind: 'reset' };
+
+export interface FaultRule {
+  fault: Fault;
+  remaining: number;
+  /** Root field the fault applies to (e.g. "podResume"); any request when absent. */
+  operation: string | undefined;
+}
+
+export interface CallRecord {
+  at: number;
+  fields: string[];
+  status: number;
+}
+
+export interface SimulatorOptions {
+  /** The one key the simulator accepts. */
+  apiKey: string;
+  clock?: Clock;
+  /** How long a pod's runtime stays null after a deploy or resume. */
+  runtimeDelayMs?: number;
+  /** First read after a resume reports the previous ports, as RunPod sometimes does. */
+  staleReadsAfterResume?: boolean;
+  balance?: number;
+  spendLimit?: number;
+  services?: PodServices;
+  onError?: (error: unknown) => void;
+}
+
+export const INSUFFICIENT_BALANCE_TEXT =
+  'INSUFFICIENT_BALANCE: Renting this pod would put you over your current spending limit';
+
+/** A RunPod GraphQL API on loopback, stateful, with faults a test can inject. */
+export class RunPodSimulator {
+  readonly pods = new Map<string, SimPod>();
+  readonly calls: CallRecord[] = [];
+  /** Every deploy input as received, for tests that check what the bot asked for. */
+  readonly deployInputs: Record<string, unknown>[] = [];
+  readonly faults: FaultRule[] = [];
+  /** GPUs free per type for deploys; absent = plenty. */
+  readonly stock = new Map<string, number>();
+  readonly clock: Clock;
+  apiKey: string;
+  accountPubKey = '';
+  balance: number;
+  spendLimit: number;
+  lifetimeSpend = 0;
+  runtimeDelayMs: number;
+  staleReadsAfterResume: boolean;
+  services: PodServices;
+  private lastAccrual: number;
+  private http: HttpHandle | null = null;
+  /** Failures inside the simulator itself (not faults it was asked to inject). */
+  readonly reportError: (error: unknown) => void;
+
+  constructor(options: SimulatorOptions) {
+    this.apiKey = options.apiKey;
+    this.clock = options.clock ?? systemClock;
+    this.runtimeDelayMs = options.runtimeDelayMs ?? 2000;
+    this.staleReadsAfterResume = options.staleReadsAfterResume ?? false;
+    this.balance = options.balance ?? 25;
+    this.spendLimit = options.spendLimit ?? 80;
+    this.services = options.services ?? emptyContainer;
+    this.reportError = options.onError ?? (() => {});
+    this.lastAccrual = this.clock.now();
+  }
+
+  get url(): string {
+    if (!this.http) throw new Error('simulator not started');
+    return this.http.url;
+  }
+
+  async start(): Promise<this> {
+    this.http = await startHttp(this, createRoot(this));
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const pod of this.pods.values()) {
+      cancelBoot(pod);
+      await closePorts(pod);
+    }
+    await this.services.close();
+    await this.http?.close();
+    this.http = null;
+  }
+
+  // ---- test and console controls
+
+  inject(fault: Fault, options: { times?: number; operation?: string } = {}): void {
+    this.faults.push({ fault, remaining: options.times ?? 1, operation: options.operation });
+  }
+
+  takeFault(fields: readonly string[]): Fault | undefined {
+    const index = this.faults.findIndex((rule) => rule.remaining > 0 && (!rule.operation || fields.includes(rule.operation)));
+    if (index < 0) return undefined;
+    const rule = this.faults[index]!;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.faults.splice(index, 1);
+    return rule.fault;
+  }
+
+  setGpuUtil(id: string, percent: number): void {
+    this.pod(id).gpuUtilPercent = Math.round(percent);
+  }
+
+  setHostFull(id: string, full: boolean): void {
+    this.pod(id).hostFull = full;
+  }
+
+  callsTo(field: string): CallRecord[] {
+    return this.calls.filter((call) => call.fields.includes(field));
+  }
+
+  pod(id: string): SimPod {
+    const pod = this.pods.get(id);
+    if (!pod) throw new Error(`no simulated pod ${id}`);
+    return pod;
+  }
+
+  podByName(name: string): SimPod | undefined {
+    return [...this.pods.values()].find((pod) => pod.name === name);
+  }
+
+  /** Adds a pod as if someone had created it in the RunPod console. */
+  addPod(fields: Partial<SimPod> & { name: string }): SimPod {
+    const gpuType = fields.gpuType ?? SIM_GPU_TYPES[0]!;
+    const now = this.clock.now();
+    const id = fields.id ?? podId();
+    const pod: SimPod = {
+      id,
+      desiredStatus: 'EXITED',
+      imageName: 'runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04',
+      gpuType,
+      gpuCount: 1,
+      cloudType: 'COMMUNITY',
+      costPerHr: gpuType.communityPrice,
+      containerDiskInGb: 10,
+      volumeInGb: 30,
+      volumeMountPath: '/workspace',
+      declaredPorts: '8000/tcp,22/tcp',
+      env: [],
+      networkVolumeId: null,
+      machineId: podId().slice(0, 12),
+      podHostId: `${id}-${podId().slice(0, 8)}`,
+      createdAt: now,
+      lastStartedAt: now,
+      lastStatusChange: `Exited by user: ${new Date(now).toString()}`,
+      runtime: null,
+      staleRuntime: null,
+      gpuUtilPercent: 0,
+      hostFull: false,
+      bootTimer: null,
+      publicPorts: [],
+      ...fields,
+    };
+    this.pods.set(pod.id, pod);
+    if (pod.desiredStatus === 'RUNNING' && !pod.runtime) this.boot(pod);
+    return pod;
+  }
+
+  // ---- behaviour used by the resolvers
+
+  /** Money accrues at the current spend rate; at $0 RunPod stops pods and terminates those without a network volume. */
+  accrue(): void {
+    const now = this.clock.now();
+    const hours = Math.max(0, now - this.lastAccrual) / 3_600_000;
+    this.lastAccrual = now;
+    const spent = hours * this.spendPerHr();
+    this.balance -= spent;
+    this.lifetimeSpend += spent;
+    if (this.balance > 0) return;
+    this.balance = 0;
+    for (const pod of [...this.pods.values()]) {
+      if (!pod.networkVolumeId) void this.terminate(pod.id);
+      else if (pod.desiredStatus === 'RUNNING') void this.stop(pod.id, 'Exited by Runpod');
+    }
+  }
+
+  spendPerHr(): number {
+    return [...this.pods.values()].reduce((sum, pod) => sum + podSpendPerHr(pod), 0);
+  }
+
+  boot(pod: SimPod): void {
+    scheduleBoot(pod, {
+      services: this.services,
+      clock: this.clock,
+      delayMs: this.runtimeDelayMs,
+      staleReads: this.staleReadsAfterResume,
+      onError: this.reportError,
+    });
+  }
+
+  deploy(input: DeployInput): SimPod {
+    const gpuType = gpuTypeById(input.gpuTypeId ?? '');
+    const available = gpuType ? this.stock.get(gpuType.id) ?? Number.POSITIVE_INFINITY : 0;
+    if (!gpuType || available < (input.gpuCount ?? 1)) {
+      throw new Error(
+        'There are no longer any instances available with the requested specifications. Please refresh and try again.',
+      );
+    }
+    const costPerHr = (input.cloudType === 'SECURE' ? gpuType.securePrice : gpuType.communityPrice) * (input.gpuCount ?? 1);
+    this.checkMoney(costPerHr);
+    const declared = input.ports ?? '';
+    parseDeclaredPorts(declared);
+    const env = [...(input.env ?? [])];
+    if (env.length > 50) throw new Error('A pod can have at most 50 environment variables.');
+    if (input.startSsh && this.accountPubKey && !env.some((entry) => entry.key === 'PUBLIC_KEY')) {
+      env.push({ key: 'PUBLIC_KEY', value: this.accountPubKey });
+    }
+    this.stock.set(gpuType.id, available - (input.gpuCount ?? 1));
+    const now = this.clock.now();
+    const pod = this.addPod({
+      name: input.name ?? '',
+      desiredStatus: 'RUNNING',
+      imageName: input.imageName ?? '',
+      gpuType,
+      gpuCount: input.gpuCount ?? 1,
+      cloudType: input.cloudType ?? 'ALL',
+      costPerHr,
+      containerDiskInGb: input.containerDiskInGb ?? 50,
+      volumeInGb: input.volumeInGb ?? 20,
+      volumeMountPath: input.volumeMountPath ?? '/workspace',
+      declaredPorts: declared,
+      env,
+      networkVolumeId: input.networkVolumeId ?? null,
+      lastStatusChange: `Rented by User: ${new Date(now).toString()}`,
+    });
+    return pod;
+  }
+
+  resume(id: string): SimPod {
+    const pod = this.pod(id);
+    if (pod.desiredStatus === 'RUNNING') return pod;
+    if (pod.hostFull) throw new Error('There are not enough free GPUs on the host machine to start this pod.');
+    this.checkMoney(pod.costPerHr);
+    pod.desiredStatus = 'RUNNING';
+    pod.lastStartedAt = this.clock.now();
+    pod.lastStatusChange = `Rented by User: ${new Date(pod.lastStartedAt).toString()}`;
+    this.boot(pod);
+    return pod;
+  }
+
+  async stop(id: string, by = 'Exited by user'): Promise<SimPod> {
+    const pod = this.pod(id);
+    if (pod.desiredStatus === 'EXITED') return pod;
+    pod.desiredStatus = 'EXITED';
+    pod.lastStatusChange = `${by}: ${new Date(this.clock.now()).toString()}`;
+    cancelBoot(pod);
+    if (pod.runtime) pod.runtime.frozenAt = this.clock.now();
+    await closePorts(pod);
+    await this.services.halt(pod.id);
+    return pod;
+  }
+
+  async terminate(id: string): Promise<void> {
+    const pod = this.pods.get(id);
+    if (!pod) return;
+    this.pods.delete(id);
+    cancelBoot(pod);
+    await closePorts(pod);
+    await this.services.destroy(id);
+  }
+
+  private checkMoney(costPerHr: number): void {
+    if (this.spendPerHr() + costPerHr > this.spendLimit) {
+      throw new Error(`${INSUFFICIENT_BALANCE_TEXT} ($${this.spendLimit.toFixed(2)}/hr)`);
+    }
+    // RunPod asks for at least one hour of the configuration in credit (error text invented here).
+    if (this.balance < costPerHr) {
+      throw new Error('INSUFFICIENT_BALANCE: Your balance is too low to rent this pod. Please add credits.');
+    }
+  }
+}
+
+export interface DeployInput {
+  name?: string;
+  imageName?: string;
+  gpuTypeId?: string;
+  gpuCount?: number;
+  cloudType?: string;
+  containerDiskInGb?: number;
+  volumeInGb?: number;
+  volumeMountPath?: string;
+  ports?: string;
+  env?: { key: string; value: string }[];
+  startSsh?: boolean;
+  networkVolumeId?: string;
+}

@@ -1,0 +1,130 @@
+import type { Server } from 'node:http';
+import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import type { CommandRouter } from '../commands/router.js';
+import type { SlackConfig } from '../config/load.js';
+import type { CommandContext } from '../frontend/surface.js';
+import { boltLogger, type Logger } from '../log.js';
+import type { Message } from '../messages/blocks.js';
+import type { Redactor } from '../redact.js';
+import { slackSurface } from './surface.js';
+
+export interface SlackAppOptions {
+  slack: SlackConfig;
+  mode: 'socket' | 'http';
+  router: CommandRouter;
+  logger: Logger;
+  redactor: Redactor;
+  /** Tests shorten Slack's retry policy and ping timeouts. */
+  retries?: number;
+  clientPingTimeoutMs?: number;
+  /** Receives each command's background work (tests and shutdown wait for it). */
+  onWork?: (work: Promise<void>) => void;
+}
+
+export interface SlackFrontEnd {
+  app: App;
+  /** Starts listening; in HTTP mode returns the server (port 0 picks a free port). */
+  start(port?: number): Promise<Server | undefined>;
+  stop(): Promise<void>;
+}
+
+interface ButtonValue {
+  command?: unknown;
+}
+
+export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
+  const { slack, logger, redactor } = options;
+  const log = boltLogger(logger);
+  const clientOptions = {
+    slackApiUrl: slack.apiUrl,
+    ...(options.retries !== undefined ? { retryConfig: { retries: options.retries } } : {}),
+  };
+  const receiver: Receiver =
+    options.mode === 'socket'
+      ? new SocketModeReceiver({
+          appToken: slack.appToken ?? '',
+          logger: log as never,
+          installerOptions: { clientOptions },
+          ...(options.clientPingTimeoutMs ? { clientPingTimeout: options.clientPingTimeoutMs } : {}),
+        })
+      : new HTTPReceiver({ signingSecret: slack.signingSecret ?? '', endpoints: '/slack/events', logger: log as never });
+  const app = new App({
+    token: slack.botToken,
+    receiver,
+    logger: log as never,
+    clientOptions,
+    deferInitialization: true,
+    extendedErrorHandler: true,
+  });
+  const surface = slackSurface(app.client, redactor);
+  const dispatch = (work: Promise<void>) => {
+    const guarded = work.catch((error: unknown) => {
+      logger.error('background work failed', { error });
+    });
+    options.onWork?.(guarded);
+  };
+
+  app.command('/monai', async ({ command, ack, respond }) => {
+    await ack();
+    const ctx: CommandContext = {
+      user: command.user_id,
+      channel: command.channel_id,
+      text: command.text ?? '',
+      surface,
+      reply: async (message: Message) => {
+        const { text, blocks } = redactor.redactDeep(message);
+        await respond({ response_type: 'ephemeral', text, blocks });
+      },
+    };
+    const { work } = await options.router.handle(ctx);
+    dispatch(work);
+  });
+
+  app.action(/^monai:/, async ({ ack, body, action, respond }) => {
+    await ack();
+    if (body.type !== 'block_actions' || action.type !== 'button') return;
+    let value: ButtonValue;
+    try {
+      value = JSON.parse(action.value ?? '{}') as ButtonValue;
+    } catch {
+      value = {};
+    }
+    const channel = body.channel?.id ?? body.container?.channel_id;
+    if (typeof value.command !== 'string' || !channel) {
+      logger.warn('button with an unexpected payload ignored', { actionId: (action as { action_id?: string }).action_id, user: body.user.id });
+      return;
+    }
+    const ctx: CommandContext = {
+      user: body.user.id,
+      channel,
+      text: value.command,
+      surface,
+      reply: async (message: Message) => {
+        const { text, blocks } = redactor.redactDeep(message);
+        await respond({ response_type: 'ephemeral', replace_original: false, text, blocks });
+      },
+    };
+    const { work } = await options.router.handle(ctx);
+    dispatch(work);
+  });
+
+  app.error((async ({ error }: { error: Error }) => {
+    logger.error('slack handler failed', { error });
+  }) as never);
+
+  return {
+    app,
+    async start(port) {
+      await app.init();
+      if (options.mode === 'socket') {
+        await app.start();
+        return undefined;
+      }
+      return (await app.start(port ?? slack.port)) as Server;
+    },
+    async stop() {
+      await app.stop();
+      if (receiver instanceof SocketModeReceiver) await receiver.client.disconnect();
+    },
+  };
+}

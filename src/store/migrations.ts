@@ -1,0 +1,39 @@
+/**
+ * Versioned schema changes, applied in order on start. The database's user_version says which
+ * have run. Never edit a released migration: add a new one.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'operations and the managed-pod registry',
+    sql: `
+      CREATE TABLE operations (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        pod_name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        view TEXT NOT NULL,
+        memory TEXT NOT NULL,
+        params TEXT NOT NULL,
+        channel TEXT,
+        message_ts TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX operations_status ON operations (status);
+      CREATE TABLE managed_pods (
+        pod_name TEXT PRIMARY KEY,
+        pod_id TEXT NOT NULL,
+        started_by TEXT,
+        started_at INTEGER
+      );
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `,
+  },
+];

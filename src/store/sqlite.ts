@@ -1,0 +1,134 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, type Migration } from './migrations.js';
+import type { ManagedPod, OperationRecord, Store } from './store.js';
+
+type Row = Record<string, unknown>;
+
+export interface SqliteStoreOptions {
+  path: string;
+  migrations?: readonly Migration[];
+}
+
+/** Applies pending migrations in one transaction each; returns the versions applied. */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new Error(
+      `The database is at schema version ${current}, newer than this bot knows (${latest}). Upgrade the bot or restore a backup.`,
+    );
+  }
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+    applied.push(migration.version);
+  }
+  return applied;
+}
+
+function toOperation(row: Row): OperationRecord {
+  return {
+    id: String(row['id']),
+    kind: row['kind'] as OperationRecord['kind'],
+    podName: String(row['pod_name']),
+    status: row['status'] as OperationRecord['status'],
+    view: JSON.parse(String(row['view'])) as OperationRecord['view'],
+    memory: JSON.parse(String(row['memory'])) as Record<string, unknown>,
+    params: JSON.parse(String(row['params'])) as Record<string, unknown>,
+    channel: (row['channel'] as string | null) ?? null,
+    messageTs: (row['message_ts'] as string | null) ?? null,
+    createdAt: Number(row['created_at']),
+    updatedAt: Number(row['updated_at']),
+  };
+}
+
+const COLUMNS: Record<string, string> = {
+  kind: 'kind',
+  podName: 'pod_name',
+  status: 'status',
+  view: 'view',
+  memory: 'memory',
+  params: 'params',
+  channel: 'channel',
+  messageTs: 'message_ts',
+  updatedAt: 'updated_at',
+};
+
+function encode(key: string, value: unknown): unknown {
+  return key === 'view' || key === 'memory' || key === 'params' ? JSON.stringify(value) : value;
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Database.Database } {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, options.migrations);
+
+  const insertOperation = db.prepare(`
+    INSERT INTO operations (id, kind, pod_name, status, view, memory, params, channel, message_ts, created_at, updated_at)
+    VALUES (@id, @kind, @podName, @status, @view, @memory, @params, @channel, @messageTs, @createdAt, @updatedAt)`);
+  const getOperation = db.prepare('SELECT * FROM operations WHERE id = ?');
+  const unfinished = db.prepare("SELECT * FROM operations WHERE status = 'running' ORDER BY created_at");
+  const getPod = db.prepare('SELECT * FROM managed_pods WHERE pod_name = ?');
+  const setPod = db.prepare(`
+    INSERT INTO managed_pods (pod_name, pod_id, started_by, started_at) VALUES (@podName, @podId, @startedBy, @startedAt)
+    ON CONFLICT (pod_name) DO UPDATE SET pod_id = excluded.pod_id, started_by = excluded.started_by, started_at = excluded.started_at`);
+  const ping = db.prepare(
+    "INSERT INTO meta (key, value) VALUES ('last_ping', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  );
+
+  return {
+    db,
+    operations: {
+      insert: async (record) => {
+        insertOperation.run({
+          ...record,
+          view: JSON.stringify(record.view),
+          memory: JSON.stringify(record.memory),
+          params: JSON.stringify(record.params),
+        });
+      },
+      update: async (id, patch) => {
+        const entries = Object.entries(patch).filter(([key]) => key in COLUMNS);
+        if (entries.length === 0) return;
+        const sets = entries.map(([key]) => `${COLUMNS[key]} = @${key}`).join(', ');
+        const values = Object.fromEntries(entries.map(([key, value]) => [key, encode(key, value)]));
+        db.prepare(`UPDATE operations SET ${sets} WHERE id = @id`).run({ ...values, id });
+      },
+      get: async (id) => {
+        const row = getOperation.get(id) as Row | undefined;
+        return row ? toOperation(row) : null;
+      },
+      unfinished: async () => (unfinished.all() as Row[]).map(toOperation),
+    },
+    pods: {
+      get: async (podName) => {
+        const row = getPod.get(podName) as Row | undefined;
+        if (!row) return null;
+        const pod: ManagedPod = {
+          podName: String(row['pod_name']),
+          podId: String(row['pod_id']),
+          startedBy: (row['started_by'] as string | null) ?? null,
+          startedAt: row['started_at'] === null ? null : Number(row['started_at']),
+        };
+        return pod;
+      },
+      set: async (pod) => {
+        setPod.run(pod);
+      },
+    },
+    ping: async () => {
+      ping.run(String(Date.now()));
+    },
+    close: async () => {
+      db.close();
+    },
+  };
+}

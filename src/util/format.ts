@@ -1,0 +1,25 @@
+/** Small, locale-independent formatting for messages. */
+
+export function formatMoney(dollars: number): string {
+  const abs = Math.abs(dollars);
+  const digits = abs > 0 && abs < 0.1 ? 3 : 2;
+  return `${dollars < 0 ? '-' : ''}$${abs.toFixed(digits)}`;
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return seconds % 60 === 0 ? `${minutes} min` : `${minutes} min ${seconds % 60}s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} days`;
+}
+
+export function formatHours(hours: number): string {
+  return `${hours < 10 ? hours.toFixed(1) : Math.round(hours)} h`;
+}
+
+export function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count} ${count === 1 ? word : many}`;
+}

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { VARIABLES } from '../../src/config/variables.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+}
+
+describe('configuration', () => {
+  it('starts the console with every default when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.mode).toBe('console');
+    expect(config.pod).toMatchObject({
+      name: 'monai-label',
+      cloudType: 'COMMUNITY',
+      countryCode: 'US',
+      containerDiskGb: 10,
+      volumeGb: 30,
+      volumeMountPath: '/workspace',
+    });
+    expect(config.pod.gpuTypes[0]).toBe('NVIDIA GeForce RTX 4090');
+    expect(config.slack).toBeUndefined();
+    expect(Object.isFrozen(config.pod)).toBe(true);
+  });
+
+  it('selects Socket Mode when the app token is set, HTTP mode otherwise', () => {
+    const base = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', RUNPOD_API_KEY: 'rpa_0123456789abcdef' };
+    expect(loadConfig({ ...base, SLACK_APP_TOKEN: 'xapp-1-A1-abc' }).mode).toBe('socket');
+    expect(loadConfig({ ...base, SLACK_SIGNING_SECRET: 'abcdef0123456789abcdef' }).mode).toBe('http');
+  });
+
+  it('names each bad variable and what it expects, all at once, without echoing secrets', () => {
+    const found = problems({
+      SLACK_BOT_TOKEN: 'xoxp-user-token-oops',
+      PORT: 'eighty',
+      GPU_TYPES: 'RTX 4090',
+      CLOUD_TYPE: 'cheap',
+      VOLUME_MOUNT_PATH: 'workspace; rm -rf /',
+    });
+    expect(found).toEqual([
+      'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-',
+      'SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+      'RUNPOD_API_KEY: required when Slack is configured (the simulator serves only the local console)',
+      'PORT: expected a whole number from 1 to 65535 (got "eighty")',
+      'GPU_TYPES: expected RunPod GPU ids such as “NVIDIA GeForce RTX 4090”, comma-separated (got "RTX 4090")',
+      'CLOUD_TYPE: expected COMMUNITY, SECURE or ALL (got "cheap")',
+      'VOLUME_MOUNT_PATH: expected an absolute path of letters, digits, dots, dashes, underscores and slashes (got "workspace; rm -rf /")',
+    ]);
+    expect(found.join('\n')).not.toContain('xoxp-user-token-oops');
+  });
+
+  it('rejects numbers out of range', () => {
+    expect(problems({ VOLUME_GB: '5' })).toEqual(['VOLUME_GB: expected at least 10 (got "5")']);
+    expect(problems({ CONTAINER_DISK_GB: '4.5' })).toEqual(['CONTAINER_DISK_GB: expected a whole number from 5 to 500 (got "4.5")']);
+  });
+
+  it('.env.example lists every variable with its default and a comment', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const lines = example.split('\n');
+    for (const spec of Object.values(VARIABLES)) {
+      const index = lines.findIndex((line) => line.startsWith(`${spec.name}=`));
+      expect(index, `${spec.name} missing from .env.example`).toBeGreaterThan(0);
+      expect(lines[index], `${spec.name} default`).toBe(`${spec.name}=${'default' in spec ? spec.default ?? '' : ''}`);
+      expect(lines[index - 1], `${spec.name} comment`).toBe(`# ${spec.doc}`);
+    }
+    const declared = lines.filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split('=')[0]);
+    expect(declared.sort()).toEqual(Object.keys(VARIABLES).sort());
+  });
+});

@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createBot, type Bot, type BotDeps } from '../../src/bot.js';
+import { loadConfig, type Config, type Env } from '../../src/config/load.js';
+import type { MessageRef, Surface } from '../../src/frontend/surface.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import { blocksToText, type Message } from '../../src/messages/blocks.js';
+import { Redactor } from '../../src/redact.js';
+import { GraphQLRunPod } from '../../src/runpod/graphql-client.js';
+import { RunPodSimulator, type SimulatorOptions } from '../../src/runpod/simulator/simulator.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/store.js';
+import { systemClock } from '../../src/util/clock.js';
+
+export const SIM_KEY = 'sim0key0for0tests0123456';
+
+export interface Harness {
+  sim: RunPodSimulator;
+  config: Config;
+  env: Env;
+  bot: Bot;
+  store: Store;
+  logger: Logger;
+  redactor: Redactor;
+  runpod: GraphQLRunPod;
+  dir: string;
+  /** Everything logged so far, as text. */
+  logs(): string;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  simulator?: Partial<SimulatorOptions>;
+  env?: Env;
+  bot?: Partial<BotDeps>;
+  /** Use a key other than the simulator's. */
+  apiKey?: string;
+}
+
+/** The bot wired to a RunPod simulator over real HTTP, with a temporary SQLite file. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sim = await new RunPodSimulator({ apiKey: SIM_KEY, runtimeDelayMs: 30, ...options.simulator }).start();
+  const dir = mkdtempSync(join(tmpdir(), 'monai-pod-bot-'));
+  const env: Env = {
+    RUNPOD_API_KEY: options.apiKey ?? SIM_KEY,
+    RUNPOD_API_URL: sim.url,
+    DATABASE_PATH: join(dir, 'bot.sqlite'),
+    RUNPOD_POLL_SECONDS: '0.05',
+    POD_READY_TIMEOUT_MINUTES: '0.5',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const redactor = new Redactor(config.secrets);
+  let logText = '';
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => {
+    logText += chunk.toString('utf8');
+  });
+  const logger = createLogger({ level: 'debug', format: 'json', redactor, stream });
+  const runpod = new GraphQLRunPod({
+    url: sim.url,
+    apiKey: config.runpod.apiKey ?? '',
+    clock: systemClock,
+    logger,
+    baseDelayMs: 5,
+    maxDelayMs: 40,
+    timeoutMs: 2000,
+  });
+  const store = openSqliteStore({ path: config.databasePath });
+  const bot = createBot({ config, logger, redactor, runpod, store, progressIntervalMs: 5, ...options.bot });
+  return {
+    sim,
+    config,
+    env,
+    bot,
+    store,
+    logger,
+    redactor,
+    runpod,
+    dir,
+    logs: () => logText,
+    async close() {
+      await bot.controller.close();
+      await sim.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Recorded {
+  ref: MessageRef;
+  versions: Message[];
+  threadTs?: string;
+}
+
+/** A Surface that remembers every post, edit and private reply. */
+export class RecordingSurface implements Surface {
+  readonly posts: Recorded[] = [];
+  readonly ephemerals: { channel: string; user: string; message: Message }[] = [];
+  private next = 1;
+
+  async post(channel: string, message: Message, options?: { threadTs?: string }): Promise<MessageRef> {
+    const ref = { channel, ts: String(this.next++) };
+    this.posts.push({ ref, versions: [message], ...(options?.threadTs ? { threadTs: options.threadTs } : {}) });
+    return ref;
+  }
+
+  async update(ref: MessageRef, message: Message): Promise<void> {
+    const post = this.posts.find((candidate) => candidate.ref.ts === ref.ts);
+    if (!post) throw new Error(`no message ${ref.ts}`);
+    post.versions.push(message);
+  }
+
+  async ephemeral(channel: string, user: string, message: Message): Promise<void> {
+    this.ephemerals.push({ channel, user, message });
+  }
+
+  /** The latest text of every post, rendered as plain text. */
+  texts(): string[] {
+    return this.posts.map((post) => textOf(post.versions.at(-1)!));
+  }
+}
+
+export function textOf(message: Message): string {
+  return `${message.text}\n${blocksToText(message.blocks)}`;
+}
+
+export async function eventually<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

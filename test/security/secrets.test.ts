@@ -1,0 +1,84 @@
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConsoleSurface } from '../../src/console/console.js';
+import { createLogger } from '../../src/log.js';
+import { noticeMessage } from '../../src/messages/common.js';
+import { Redactor } from '../../src/redact.js';
+import { FakeSlack, SIGNING_SECRET, signedCommand, slashCommand } from '../helpers/fake-slack.js';
+import { SIM_KEY, startHarness, type Harness } from '../helpers/harness.js';
+import { startSlack, type RunningSlack } from '../helpers/slack-app.js';
+
+const BOT_TOKEN = 'xoxb-1111111111-2222222222-SeCrEtBoTtOkEn';
+const SECRETS = [BOT_TOKEN, SIGNING_SECRET, SIM_KEY];
+
+let fake: FakeSlack | undefined;
+let harness: Harness | undefined;
+let running: RunningSlack | undefined;
+
+afterEach(async () => {
+  await running?.slack.stop();
+  await harness?.close();
+  await fake?.close();
+  [running, harness, fake] = [undefined, undefined, undefined];
+});
+
+function leaks(text: string): string[] {
+  return SECRETS.filter((secret) => text.includes(secret));
+}
+
+describe('secrets', () => {
+  it('never reach Slack or the log, even when RunPod echoes them back in an error', async () => {
+    fake = await new FakeSlack().start();
+    harness = await startHarness({
+      env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, LOG_LEVEL: 'debug' },
+    });
+    // A hostile or buggy upstream that quotes credentials in its error text.
+    harness.sim.inject(
+      { kind: 'error', message: `Invalid request from key ${SIM_KEY} with header Authorization: Bearer ${SIM_KEY} token ${BOT_TOKEN}` },
+      { operation: 'podFindAndDeployOnDemand' },
+    );
+    running = await startSlack(harness, 'http');
+    const { url, work } = running;
+
+    await signedCommand(url, slashCommand(fake, 'start'));
+    await fake.waitFor(() => work.length === 1);
+    await Promise.all(work);
+    await signedCommand(url, slashCommand(fake, `status ${SIM_KEY}`));
+    await fake.waitFor(() => fake!.responses.length >= 1);
+
+    const message = [...fake.messages.values()][0]!;
+    expect(message.text).toContain('RunPod refused the request');
+    expect(message.text).toContain('[redacted]');
+    const outgoing = JSON.stringify({ messages: [...fake.messages.values()], responses: fake.responses, calls: fake.calls.filter((call) => call.method !== 'auth.test').map((call) => call.args) });
+    expect(leaks(outgoing)).toEqual([]);
+    expect(harness.logs()).toContain('RunPod refused the request');
+    expect(leaks(harness.logs())).toEqual([]);
+  });
+
+  it('are scrubbed from log messages, metadata and error stacks', () => {
+    let out = '';
+    const stream = new PassThrough().on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const logger = createLogger({ level: 'debug', format: 'json', redactor: new Redactor(SECRETS), stream });
+    const error = new Error(`failed with ${SIM_KEY}`);
+    logger.error(`token ${BOT_TOKEN}`, { nested: { deep: [SIGNING_SECRET] }, error, url: `https://api.runpod.io/graphql?api_key=${SIM_KEY}` });
+    logger.warn('a Slack token of another app', { token: 'xoxb-999-888-unknownButStillAToken' });
+    expect(leaks(out)).toEqual([]);
+    expect(out).not.toContain('unknownButStillAToken');
+    expect(out).toContain('api_key=[redacted]');
+  });
+
+  it('are scrubbed from console output', async () => {
+    let out = '';
+    const surface = new ConsoleSurface(new PassThrough().on('data', (chunk: Buffer) => (out += chunk.toString())), new Redactor(SECRETS));
+    await surface.post('console', noticeMessage(`the key is ${SIM_KEY}`));
+    expect(out).toBe('the key is [redacted]\n');
+  });
+
+  it('are recognised by shape when they were never configured: keys, tokens, URL passwords', () => {
+    const redactor = new Redactor([]);
+    expect(redactor.redact('xapp-1-A0B1C2-3456-abcdef')).toBe('[redacted]');
+    expect(redactor.redact('http://orthanc:hunter2@pacs.lab:8042/dicom-web')).toBe('http://orthanc:[redacted]@pacs.lab:8042/dicom-web');
+    expect(redactor.redact('-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----')).toBe('[redacted]');
+    expect(redactor.redact('Authorization: Basic b3J0aGFuYzpodW50ZXIy')).toBe('Authorization: Basic [redacted]');
+  });
+});
