@@ -2,11 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { CommandRouter } from './commands/router.js';
 import type { Config } from './config/load.js';
 import type { Logger } from './log.js';
+import type { MonaiApi } from './monai/api.js';
+import { monaiAfterReady } from './monai/bring-up.js';
+import { HttpMonaiApi } from './monai/http-client.js';
+import { readServerLog } from './monai/logs.js';
 import { PodController } from './pod/controller.js';
-import { defaultAfterReady, type LifecycleDeps } from './pod/start.js';
+import type { AfterReady, LifecycleDeps } from './pod/start.js';
 import type { Redactor } from './redact.js';
 import type { RunPodApi } from './runpod/api.js';
 import { SnapshotCache } from './runpod/snapshot-cache.js';
+import type { KeyPair } from './ssh/keys.js';
+import { NodeSshConnector } from './ssh/node-ssh.js';
+import type { PodShellConnector } from './ssh/shell.js';
 import type { Store } from './store/store.js';
 import { systemClock, type Clock } from './util/clock.js';
 
@@ -16,11 +23,20 @@ export interface BotDeps {
   redactor: Redactor;
   runpod: RunPodApi;
   store: Store;
+  /** The bot's SSH identity: its public key goes onto new pods. */
+  sshKey: KeyPair;
+  /** Defaults to node-ssh with the bot's key. */
+  connector?: PodShellConnector;
+  monaiApi?: MonaiApi;
   clock?: Clock;
   newId?: () => string;
   /** Minimum time between edits of one progress message (Slack allows about one per second). */
   progressIntervalMs?: number;
   statusMaxAgeMs?: number;
+  /** Counts commands run on pods (benchmarks). */
+  onSshRun?: () => void;
+  /** What follows a pod that runs with its ports mapped; MONAI Label's bring-up by default. */
+  afterReady?: AfterReady;
 }
 
 export interface Bot {
@@ -28,32 +44,62 @@ export interface Bot {
   controller: PodController;
   snapshots: SnapshotCache;
   lifecycle: LifecycleDeps;
+  connector: PodShellConnector;
 }
 
 /** The services, wired from configuration and adapters; front ends sit on top. */
 export function createBot(deps: BotDeps): Bot {
+  const { config, store } = deps;
   const clock = deps.clock ?? systemClock;
+  const logger = deps.logger;
   const snapshots = new SnapshotCache(deps.runpod, clock);
+  const connector =
+    deps.connector ??
+    new NodeSshConnector({
+      privateKey: deps.sshKey.privateKey,
+      user: config.ssh.user,
+      hostKeys: store.hostKeys,
+      clock,
+      logger: logger.child({ component: 'ssh' }),
+      connectTimeoutMs: config.ssh.connectTimeoutMs,
+      ...(deps.onSshRun ? { onRun: deps.onSshRun } : {}),
+    });
+  const volume = config.pod.volumeMountPath;
   const lifecycle: LifecycleDeps = {
     runpod: deps.runpod,
     snapshots,
-    store: deps.store,
+    store,
     clock,
-    logger: deps.logger.child({ component: 'pod' }),
-    settings: deps.config.pod,
-    deployEnv: () => ({}),
-    afterReady: defaultAfterReady,
+    logger: logger.child({ component: 'pod' }),
+    settings: config.pod,
+    // RunPod's images start sshd only when PUBLIC_KEY is set.
+    deployEnv: () => ({ PUBLIC_KEY: deps.sshKey.publicKey }),
+    afterReady:
+      deps.afterReady ??
+      monaiAfterReady({
+      connector,
+      api: deps.monaiApi ?? new HttpMonaiApi(),
+      hostKeys: store.hostKeys,
+      clock,
+      logger: logger.child({ component: 'monai' }),
+      redactor: deps.redactor,
+      settings: config.monai,
+      volume,
+      connectTimeoutMs: config.ssh.connectTimeoutMs,
+      }),
   };
   const controller = new PodController({ ...lifecycle, newId: deps.newId ?? (() => randomUUID().slice(0, 8)) });
   const router = new CommandRouter({
     controller,
     snapshots,
-    store: deps.store,
-    settings: deps.config.pod,
+    store,
+    settings: config.pod,
     clock,
-    logger: deps.logger.child({ component: 'commands' }),
+    logger: logger.child({ component: 'commands' }),
     progressIntervalMs: deps.progressIntervalMs ?? 2000,
     statusMaxAgeMs: deps.statusMaxAgeMs ?? 10_000,
+    readLog: (lines) =>
+      readServerLog({ snapshots, store, connector, redactor: deps.redactor, podName: config.pod.name, volume }, lines),
   });
-  return { router, controller, snapshots, lifecycle };
+  return { router, controller, snapshots, lifecycle, connector };
 }

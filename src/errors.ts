@@ -54,6 +54,11 @@ export const ERROR_CATALOG = {
     action: 'Run `/monai status`; if it is gone, `/monai start` deploys a new one.',
     retryable: false,
   },
+  POD_NOT_RUNNING: {
+    summary: 'The pod is not running.',
+    action: 'Run `/monai start`: it starts the pod and MONAI Label with it.',
+    retryable: false,
+  },
   POD_START_TIMEOUT: {
     summary: 'The pod did not get its ports mapped in time.',
     action: 'Run `/monai status` in a few minutes; if it stays “initializing”, stop it and start again.',
@@ -97,6 +102,11 @@ export const ERROR_CATALOG = {
   MONAI_STARTUP_FAILED: {
     summary: 'MONAI Label failed to start.',
     action: 'Read the log lines above; `/monai restart` tries again once it is fixed.',
+    retryable: false,
+  },
+  MONAI_DIED: {
+    summary: 'MONAI Label stopped while it was starting.',
+    action: 'Read the log lines above; `/monai restart` tries again.',
     retryable: false,
   },
   MONAI_READY_TIMEOUT: {

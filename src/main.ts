@@ -6,11 +6,13 @@ import dotenv from 'dotenv';
 import { createBot } from './bot.js';
 import { runConsole } from './console/console.js';
 import { ConfigError, loadConfig, type Config, type Env } from './config/load.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger } from './log.js';
 import { Redactor } from './redact.js';
+import { startSimulatedWorld, type SimulatedWorld } from './console/simulated-world.js';
+import { isBotError } from './errors.js';
 import type { RunPodApi } from './runpod/api.js';
 import { GraphQLRunPod } from './runpod/graphql-client.js';
-import { RunPodSimulator } from './runpod/simulator/simulator.js';
+import { loadKeyPair, type KeyPair } from './ssh/keys.js';
 import { createSlackApp } from './slack/app.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { systemClock } from './util/clock.js';
@@ -33,23 +35,6 @@ export function readEnv(env: Env, cwd: string): Env {
   return { ...fromFile, ...env };
 }
 
-const SIMULATOR_KEY = 'simulator-key';
-
-async function runpodFor(config: Config, logger: Logger, say: (line: string) => void) {
-  if (config.runpod.apiKey) {
-    return {
-      runpod: new GraphQLRunPod({ url: config.runpod.apiUrl, apiKey: config.runpod.apiKey, clock: systemClock, logger }) as RunPodApi,
-      simulator: null,
-    };
-  }
-  const simulator = await new RunPodSimulator({ apiKey: SIMULATOR_KEY, runtimeDelayMs: 1500 }).start();
-  say('No RUNPOD_API_KEY: using the built-in RunPod simulator (simulated pods, nothing is billed).');
-  return {
-    runpod: new GraphQLRunPod({ url: simulator.url, apiKey: SIMULATOR_KEY, clock: systemClock, logger }) as RunPodApi,
-    simulator,
-  };
-}
-
 export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promise<number> {
   if (argv.includes('--version') || argv.includes('-v')) {
     io.stdout.write(`monai-pod-bot ${VERSION}\n`);
@@ -65,8 +50,20 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     io.stderr.write('See .env.example for every variable and its default.\n');
     return 1;
   }
-  const redactor = new Redactor(config.secrets);
   const consoleMode = config.mode === 'console';
+  const say = (line: string) => (consoleMode ? io.stdout : io.stderr).write(`${line}\n`);
+  // Real pods need the bot's own SSH key; simulated ones get a throwaway one if there is none.
+  let sshKey: KeyPair | null = null;
+  if (config.runpod.apiKey) {
+    try {
+      sshKey = await loadKeyPair(config.ssh.privateKeyPath);
+    } catch (error) {
+      if (!isBotError(error)) throw error;
+      io.stderr.write(`Configuration error: SSH_PRIVATE_KEY_PATH: ${error.message} ${error.action}\n`);
+      return 1;
+    }
+  }
+  const redactor = new Redactor([...config.secrets, sshKey?.privateKey]);
   // In the console, stdout is the conversation: logs go to stderr, and only warnings unless asked.
   const logger = createLogger({
     level: consoleMode && !env['LOG_LEVEL'] ? 'warn' : config.log.level,
@@ -74,14 +71,21 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     redactor,
     stream: consoleMode ? io.stderr : io.stdout,
   });
-  const say = (line: string) => (consoleMode ? io.stdout : io.stderr).write(`${line}\n`);
 
   if (consoleMode) say('No Slack credentials (SLACK_BOT_TOKEN): starting the local console. Type /monai help; Ctrl-D quits.');
-  const { runpod, simulator } = await runpodFor(config, logger, say);
-  if (consoleMode && !simulator) say('Using your RunPod account: pods are real and bill by the hour.');
+  let world: SimulatedWorld | null = null;
+  let runpod: RunPodApi;
+  if (config.runpod.apiKey && sshKey) {
+    runpod = new GraphQLRunPod({ url: config.runpod.apiUrl, apiKey: config.runpod.apiKey, clock: systemClock, logger });
+    if (consoleMode) say('Using your RunPod account: pods are real and bill by the hour.');
+  } else {
+    world = await startSimulatedWorld(config, logger);
+    for (const note of world.notes) say(note);
+    ({ config, runpod, sshKey } = world);
+  }
   // Simulated pods vanish with the process, so their records must too.
-  const store = openSqliteStore({ path: simulator ? ':memory:' : config.databasePath });
-  const bot = createBot({ config, logger, redactor, runpod, store });
+  const store = openSqliteStore({ path: world ? ':memory:' : config.databasePath });
+  const bot = createBot({ config, logger, redactor, runpod, store, sshKey: sshKey! });
 
   try {
     if (consoleMode) {
@@ -109,7 +113,7 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     await Promise.race([bot.controller.close(), new Promise((resolve) => setTimeout(resolve, 8000).unref())]);
     return 0;
   } finally {
-    await simulator?.close();
+    await world?.close();
     await store.close();
   }
 }

@@ -1,5 +1,5 @@
 /** The /monai commands: what help lists and what the manifest's usage hint names. */
-export type CommandName = 'start' | 'stop' | 'status' | 'help';
+export type CommandName = 'start' | 'stop' | 'status' | 'logs' | 'restart' | 'help';
 
 export type Access = 'member' | 'admin';
 
@@ -14,9 +14,9 @@ export interface CommandInfo {
 export const COMMANDS: readonly CommandInfo[] = [
   {
     name: 'start',
-    usage: 'start',
-    summary: 'Start the GPU pod (deploy or resume it) and post the API URL.',
-    example: '/monai start',
+    usage: 'start [deepgrow | deepedit | segmentation | model,model…]',
+    summary: 'Start the GPU pod (deploy or resume it), start MONAI Label with the models, and post the URL for 3D Slicer.',
+    example: '/monai start deepedit',
     access: 'member',
   },
   {
@@ -31,6 +31,20 @@ export const COMMANDS: readonly CommandInfo[] = [
     usage: 'status',
     summary: 'Show the pod’s state, GPU, cost per hour and API URL.',
     example: '/monai status',
+    access: 'member',
+  },
+  {
+    name: 'logs',
+    usage: 'logs [lines]',
+    summary: 'The last lines of MONAI Label’s log (30 by default, at most 200), privately.',
+    example: '/monai logs 100',
+    access: 'member',
+  },
+  {
+    name: 'restart',
+    usage: 'restart',
+    summary: 'Restart MONAI Label on the running pod (the pod itself keeps running).',
+    example: '/monai restart',
     access: 'member',
   },
   { name: 'help', usage: 'help', summary: 'This list.', example: '/monai help', access: 'member' },

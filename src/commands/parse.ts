@@ -1,15 +1,21 @@
 /** Slash-command text → a command, or the reason it was not understood. Pure; never throws. */
 import { escapeSlack } from '../messages/blocks.js';
+import { parseModels } from '../monai/models.js';
+
 export type Command =
-  | { kind: 'start'; newPod: boolean }
+  | { kind: 'start'; newPod: boolean; models: string[] | null }
   | { kind: 'stop' }
   | { kind: 'status' }
   | { kind: 'help' }
+  | { kind: 'restart' }
+  | { kind: 'logs'; lines: number }
   | { kind: 'invalid'; reason: string };
 
 export const MAX_COMMAND_LENGTH = 500;
+export const DEFAULT_LOG_LINES = 30;
+export const MAX_LOG_LINES = 200;
 
-const ALIASES: Record<string, string> = { up: 'start', down: 'stop', '?': 'help', info: 'status' };
+const ALIASES: Record<string, string> = { up: 'start', down: 'stop', '?': 'help', info: 'status', log: 'logs' };
 
 export function tokenize(text: string): string[] {
   return text
@@ -19,6 +25,31 @@ export function tokenize(text: string): string[] {
     .filter((token) => token.length > 0);
 }
 
+function shown(text: string, max = 80): string {
+  return escapeSlack(text.length > max ? `${text.slice(0, max)}…` : text);
+}
+
+function parseStart(args: string[]): Command {
+  const newPod = args.includes('new-pod');
+  const rest = args.filter((arg) => arg !== 'new-pod');
+  if (rest.length === 0) return { kind: 'start', newPod, models: null };
+  // Models may be typed with spaces after the commas: "deepgrow_2d, deepgrow_3d".
+  const choice = parseModels(rest.join(''));
+  if (!choice.ok) return { kind: 'invalid', reason: escapeSlack(choice.reason) };
+  return { kind: 'start', newPod, models: choice.models };
+}
+
+function parseLogs(args: string[]): Command {
+  if (args.length === 0) return { kind: 'logs', lines: DEFAULT_LOG_LINES };
+  const [count, ...extra] = args;
+  if (extra.length > 0 || !/^\d{1,4}$/.test(count ?? '')) {
+    return { kind: 'invalid', reason: `\`logs\` takes one number of lines (1–${MAX_LOG_LINES}), not “${shown(args.join(' '))}”.` };
+  }
+  const lines = Number(count);
+  if (lines < 1 || lines > MAX_LOG_LINES) return { kind: 'invalid', reason: `\`logs\` shows 1 to ${MAX_LOG_LINES} lines.` };
+  return { kind: 'logs', lines };
+}
+
 export function parseCommand(raw: string): Command {
   if (raw.length > MAX_COMMAND_LENGTH) return { kind: 'invalid', reason: `That is ${raw.length} characters; commands are short.` };
   const [first, ...rest] = tokenize(raw);
@@ -26,17 +57,16 @@ export function parseCommand(raw: string): Command {
   const verb = ALIASES[first.toLowerCase()] ?? first.toLowerCase();
   const args = rest.map((token) => token.toLowerCase());
   switch (verb) {
-    case 'start': {
-      const newPod = args.includes('new-pod');
-      const unknown = args.filter((arg) => arg !== 'new-pod');
-      if (unknown.length > 0) return { kind: 'invalid', reason: `\`start\` does not take “${escapeSlack(unknown.join(' ').slice(0, 80))}”.` };
-      return { kind: 'start', newPod };
-    }
+    case 'start':
+      return parseStart(args);
+    case 'logs':
+      return parseLogs(args);
     case 'stop':
     case 'status':
     case 'help':
+    case 'restart':
       return args.length === 0 ? { kind: verb } : { kind: 'invalid', reason: `\`${verb}\` takes no arguments.` };
     default:
-      return { kind: 'invalid', reason: `“${escapeSlack(first.slice(0, 40))}” is not a /monai command.` };
+      return { kind: 'invalid', reason: `“${shown(first, 40)}” is not a /monai command.` };
   }
 }

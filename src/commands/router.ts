@@ -3,7 +3,7 @@ import { asBotError, type BotError } from '../errors.js';
 import { LiveMessage } from '../frontend/progress.js';
 import type { CommandContext } from '../frontend/surface.js';
 import type { Logger } from '../log.js';
-import { errorMessage, helpMessage, noticeMessage } from '../messages/common.js';
+import { errorMessage, helpMessage, logMessage, noticeMessage } from '../messages/common.js';
 import { mention, operationMessage } from '../messages/lifecycle.js';
 import { statusMessage } from '../messages/status.js';
 import type { PodController } from '../pod/controller.js';
@@ -27,6 +27,8 @@ export interface RouterDeps {
   progressIntervalMs: number;
   /** How stale a status answer may be. */
   statusMaxAgeMs: number;
+  /** The last lines of MONAI Label's log on the pod, already redacted. */
+  readLog: (lines: number) => Promise<string>;
 }
 
 /**
@@ -54,9 +56,17 @@ export class CommandRouter {
           await ctx.reply(await this.status());
           return idle;
         case 'start':
-          return await this.lifecycle(ctx, 'start', command.newPod ? { newPod: true } : {});
+          return await this.lifecycle(ctx, 'start', {
+            ...(command.newPod ? { newPod: true } : {}),
+            ...(command.models ? { models: command.models } : {}),
+          });
         case 'stop':
           return await this.lifecycle(ctx, 'stop', {});
+        case 'restart':
+          return await this.lifecycle(ctx, 'restart', { forceRestart: true });
+        case 'logs':
+          await ctx.reply(logMessage(await this.deps.readLog(command.lines), command.lines));
+          return idle;
       }
     } catch (error) {
       await this.replyError(ctx, asBotError(error));

@@ -24,12 +24,34 @@ export interface PodSettings {
   pollMs: number;
 }
 
+export interface SshSettings {
+  privateKeyPath: string;
+  user: string;
+  connectTimeoutMs: number;
+}
+
+export interface MonaiSettings {
+  version: string;
+  /** Default models; a /monai start may ask for others. */
+  models: readonly string[];
+  sam2: boolean;
+  python: string;
+  /** Undefined only in the console with the simulator, which supplies its own Orthanc. */
+  dicomwebUrl: string | undefined;
+  dicomwebUsername: string | undefined;
+  dicomwebPassword: string | undefined;
+  readyTimeoutMs: number;
+  pollMs: number;
+}
+
 export interface Config {
   /** Where commands come from: Slack over a socket, Slack over HTTP, or the local console. */
   mode: 'socket' | 'http' | 'console';
   slack: SlackConfig | undefined;
   runpod: { apiKey: string | undefined; apiUrl: string };
   pod: PodSettings;
+  ssh: SshSettings;
+  monai: MonaiSettings;
   databasePath: string;
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'auto' | 'json' | 'pretty' };
   /** Every secret value, for the redactor. */
@@ -103,6 +125,13 @@ export function loadConfig(env: Env): Config {
   }
 
   const apiKey = read.get('RUNPOD_API_KEY');
+  if (read.isSet('RUNPOD_API_KEY')) read.require('DICOMWEB_URL', 'with a RunPod key: MONAI Label reads the studies from it');
+  if (read.isSet('DICOMWEB_USERNAME') !== read.isSet('DICOMWEB_PASSWORD')) {
+    read.problems.push(
+      `${read.isSet('DICOMWEB_USERNAME') ? 'DICOMWEB_PASSWORD' : 'DICOMWEB_USERNAME'}: required when the other DICOMweb credential is set (MONAI Label uses both or neither)`,
+    );
+  }
+  const dicomwebPassword = read.get('DICOMWEB_PASSWORD');
   // Read even when unused, so every problem is reported in one go.
   const apiUrl = read.must('SLACK_API_URL');
   const port = read.must('PORT');
@@ -122,9 +151,25 @@ export function loadConfig(env: Env): Config {
       readyTimeoutMs: read.must('POD_READY_TIMEOUT_MINUTES') * 60_000,
       pollMs: read.must('RUNPOD_POLL_SECONDS') * 1000,
     },
+    ssh: {
+      privateKeyPath: read.must('SSH_PRIVATE_KEY_PATH'),
+      user: read.must('SSH_USER'),
+      connectTimeoutMs: read.must('SSH_CONNECT_TIMEOUT_SECONDS') * 1000,
+    },
+    monai: {
+      version: read.must('MONAI_LABEL_VERSION'),
+      models: read.must('MONAI_MODELS'),
+      sam2: read.must('MONAI_SAM2'),
+      python: read.must('POD_PYTHON'),
+      dicomwebUrl: read.get('DICOMWEB_URL'),
+      dicomwebUsername: read.get('DICOMWEB_USERNAME'),
+      dicomwebPassword,
+      readyTimeoutMs: read.must('MONAI_READY_TIMEOUT_MINUTES') * 60_000,
+      pollMs: read.must('MONAI_POLL_SECONDS') * 1000,
+    },
     databasePath: read.must('DATABASE_PATH'),
     log: { level: read.must('LOG_LEVEL'), format: read.must('LOG_FORMAT') },
-    secrets: [botToken, signingSecret, appToken, apiKey].filter((value): value is string => !!value),
+    secrets: [botToken, signingSecret, appToken, apiKey, dicomwebPassword].filter((value): value is string => !!value),
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return deepFreeze(config);

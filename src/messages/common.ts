@@ -22,3 +22,12 @@ export function helpMessage(access: Access, intro?: string): Message {
 export function noticeMessage(text: string): Message {
   return { text: text.replaceAll('*', ''), blocks: [section(text)] };
 }
+
+export function logMessage(log: string, lines: number): Message {
+  // Slack caps a section at 3000 characters: keep the newest end of the log.
+  const body = log.length > 2800 ? `…${log.slice(-2800)}` : log;
+  return {
+    text: `Last ${lines} lines of MONAI Label’s log`,
+    blocks: [section(`*Last ${lines} lines of MONAI Label’s log* (secrets redacted)`), section('```' + (body.trim() || '(empty)') + '```')],
+  };
+}

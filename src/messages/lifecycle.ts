@@ -2,10 +2,11 @@ import { STORAGE_PRICES } from '../costs/pricing.js';
 import type { Condition, OperationView, PodSummary } from '../pod/operation.js';
 import { formatDuration, formatMoney } from '../util/format.js';
 import { actions, context, section, type Block, type ButtonSpec, type Message } from './blocks.js';
+import { readyBlocks } from './monai.js';
 
 const VERB: Record<OperationView['kind'], [running: string, done: string, failed: string]> = {
   start: ['Starting', 'is ready', 'Could not start'],
-  restart: ['Restarting MONAI Label on', 'is ready', 'Could not restart MONAI Label on'],
+  restart: ['Restarting MONAI Label on', 'is ready again', 'Could not restart MONAI Label on'],
   stop: ['Stopping', 'stopped', 'Could not confirm the stop of'],
   terminate: ['Terminating', 'terminated', 'Could not terminate'],
 };
@@ -40,7 +41,7 @@ function outcome(view: OperationView): string[] {
   if (view.phase === 'succeeded' && result) {
     if (result.note) lines.push(result.note);
     if (result.reused && view.kind === 'start') lines.push('It was already running; nothing had to change.');
-    if (result.apiUrl) lines.push(`*API URL:* \`${result.apiUrl}\``);
+    if (result.apiUrl && !result.models) lines.push(`*API URL:* \`${result.apiUrl}\``);
     if (result.storagePerMonth !== undefined && view.pod) {
       lines.push(`Compute billing has stopped. ${stoppedStorageLine(view.pod.volumeGb, result.storagePerMonth)}`);
       lines.push('`/monai start` resumes it; the API URL will be different.');
@@ -48,9 +49,17 @@ function outcome(view: OperationView): string[] {
   }
   if (view.error) {
     lines.push(view.error.message, `*What to do:* ${view.error.action}`);
+    if (stillBilling(view) && !/billing/.test(view.error.message)) {
+      lines.push(`⚠️ The pod is still running and billing ${formatMoney(view.pod!.costPerHr)}/hr. \`/monai stop\` stops it.`);
+    }
     if (view.error.details) lines.push('```' + view.error.details.slice(-2500) + '```');
   }
   return lines;
+}
+
+/** A start that failed after the pod came up leaves it running: that must be said, every time. */
+function stillBilling(view: OperationView): boolean {
+  return (view.kind === 'start' || view.kind === 'restart') && view.phase !== 'succeeded' && view.pod?.status === 'RUNNING';
 }
 
 /** Buttons that follow from how an operation ended. */
@@ -70,7 +79,7 @@ function followUps(view: OperationView): ButtonSpec[] {
       },
     ];
   }
-  if (view.phase === 'failed' && view.error?.code === 'POD_START_TIMEOUT') return [{ label: 'Stop the pod', command: 'stop' }];
+  if (view.phase === 'failed' && stillBilling(view)) return [{ label: 'Stop the pod', command: 'stop', style: 'danger' }];
   return [];
 }
 
@@ -88,6 +97,7 @@ export function operationMessage(view: OperationView, extra: Block[] = []): Mess
   const blocks: Block[] = [section([title, ...steps].join('\n'))];
   const lines = outcome(view);
   if (lines.length > 0) blocks.push(section(lines.join('\n')));
+  if (view.phase === 'succeeded' && view.result) blocks.push(...readyBlocks(view.result));
   blocks.push(...extra);
   const buttons = view.phase === 'running' ? [] : followUps(view);
   if (buttons.length > 0) blocks.push(actions(buttons));

@@ -2,7 +2,7 @@ import { BotError } from '../errors.js';
 import type { OperationRecord } from '../store/store.js';
 import type { OperationKind, OperationResult, OperationView } from './operation.js';
 import { RunningOperation } from './running-operation.js';
-import { runStart, type LifecycleDeps } from './start.js';
+import { runRestart, runStart, type LifecycleDeps } from './start.js';
 import { runStop, runTerminate } from './stop.js';
 
 export interface Requester {
@@ -39,7 +39,7 @@ export class PodController {
     runners: Partial<Record<OperationKind, Runner>> = {},
     private readonly onCreate: (op: RunningOperation) => void = () => {},
   ) {
-    this.runners = { start: runStart, stop: runStop, terminate: runTerminate, restart: runStart, ...runners };
+    this.runners = { start: runStart, stop: runStop, terminate: runTerminate, restart: runRestart, ...runners };
   }
 
   get active(): RunningOperation | null {

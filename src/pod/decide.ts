@@ -7,7 +7,12 @@ export interface StartMemory {
   deployRequested: boolean;
   resumeRequested: boolean;
   podId: string | null;
+  /** When this operation resumed or deployed the pod: a runtime older than that is stale. */
+  bootedAt?: number | null;
 }
+
+/** Uptime may lag the resume call by this much before the runtime counts as left over. */
+const UPTIME_SLACK_SECONDS = 60;
 
 export type StartStep =
   | { kind: 'deploy' }
@@ -16,13 +21,18 @@ export type StartStep =
   | { kind: 'ready'; pod: Pod; endpoints: PodEndpoints };
 
 /** The next step towards a running pod with its ports mapped, from what RunPod reports now. */
-export function decideStart(pod: Pod | null, memory: StartMemory): StartStep {
+export function decideStart(pod: Pod | null, memory: StartMemory, now = 0): StartStep {
   if (!pod || pod.desiredStatus === 'TERMINATED') {
     return memory.deployRequested ? { kind: 'wait', reason: 'deploy-pending', pod: null } : { kind: 'deploy' };
   }
   if (pod.desiredStatus !== 'RUNNING') return { kind: 'resume', pod };
   // RUNNING alone is not readiness: the runtime and both public mappings must be there.
   if (!pod.runtime) return { kind: 'wait', reason: 'initializing', pod };
+  // Right after a resume RunPod may still report the previous container's runtime and ports.
+  const uptime = pod.runtime.uptimeSeconds;
+  if (memory.bootedAt && uptime !== null && uptime > (now - memory.bootedAt) / 1000 + UPTIME_SLACK_SECONDS) {
+    return { kind: 'wait', reason: 'initializing', pod };
+  }
   const endpoints = podEndpoints(pod);
   if (!endpoints) return { kind: 'wait', reason: 'ports', pod };
   return { kind: 'ready', pod, endpoints };

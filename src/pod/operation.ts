@@ -37,8 +37,12 @@ export interface PodSummary {
 
 export interface OperationResult {
   apiUrl?: string;
+  /** Models /info/ lists (MONAI Label answered). */
   models?: string[];
   studies?: number | null;
+  /** config.device from /info/; ["cpu"] means torch cannot see the GPU. */
+  device?: string[];
+  monaiVersion?: string;
   /** Set when the pod already ran and nothing had to change. */
   reused?: boolean;
   /** Dollars per month the stopped volume still costs. */

@@ -7,12 +7,21 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { formatDuration, formatMoney } from '../util/format.js';
 import { decideStart, type StartMemory, type StartStep } from './decide.js';
-import { apiUrl, DECLARED_PORTS, pickPod, type PodEndpoints } from './endpoints.js';
+import { apiUrl, DECLARED_PORTS, pickPod, podEndpoints, type PodEndpoints } from './endpoints.js';
 import type { OperationResult } from './operation.js';
 import type { RunningOperation } from './running-operation.js';
 
+/** Reads the pod again: the ports RunPod reported first can be stale right after a resume. */
+export type Reobserve = () => Promise<{ pod: Pod; endpoints: PodEndpoints } | null>;
+
 /** What happens once the pod runs with its ports mapped (MONAI Label's part plugs in here). */
-export type AfterReady = (op: RunningOperation, pod: Pod, endpoints: PodEndpoints, reused: boolean) => Promise<OperationResult>;
+export type AfterReady = (
+  op: RunningOperation,
+  pod: Pod,
+  endpoints: PodEndpoints,
+  reused: boolean,
+  reobserve: Reobserve,
+) => Promise<OperationResult>;
 
 export interface LifecycleDeps {
   runpod: RunPodApi;
@@ -82,6 +91,7 @@ async function deploy(op: RunningOperation, deps: LifecycleDeps, memory: StartMe
       try {
         const pod = await deps.runpod.deploy(deploySpec(deps, gpuTypeId), op.signal);
         memory.podId = pod.id;
+        memory.bootedAt = deps.clock.now();
         await op.remember({ ...memory });
         await deps.store.pods.set({ podName: settings.name, podId: pod.id, startedBy: op.view.requestedBy[0] ?? null, startedAt: deps.clock.now() });
         deps.snapshots.invalidate();
@@ -139,6 +149,7 @@ async function resume(op: RunningOperation, deps: LifecycleDeps, memory: StartMe
     throw new BotError('POD_START_TIMEOUT', { message: 'The pod keeps returning to “stopped” after a resume.' });
   }
   memory.resumeRequested = true;
+  memory.bootedAt = deps.clock.now();
   await op.remember({ ...memory, resumeAttempts: Number(op.memory['resumeAttempts'] ?? 0) + 1 });
   const resumed = await deps.runpod.resume(pod.id, Math.max(1, pod.gpuCount), op.signal);
   memory.podId = resumed.id;
@@ -157,6 +168,27 @@ function timeoutError(pod: Pod | null, waited: number): BotError {
   });
 }
 
+function reobserveFrom(deps: LifecycleDeps, op: RunningOperation, podId: string): Reobserve {
+  return async () => {
+    await deps.clock.sleep(deps.settings.pollMs, op.signal);
+    const fresh = pickPod((await deps.snapshots.fetch()).pods, deps.settings.name, podId);
+    const endpoints = fresh ? podEndpoints(fresh) : null;
+    return fresh && endpoints ? { pod: fresh, endpoints } : null;
+  };
+}
+
+/** Restarts MONAI Label on a running pod; never touches the pod itself. */
+export async function runRestart(op: RunningOperation, deps: LifecycleDeps): Promise<OperationResult> {
+  const registered = await deps.store.pods.get(deps.settings.name);
+  const pod = pickPod((await deps.snapshots.fetch()).pods, deps.settings.name, registered?.podId);
+  const step = decideStart(pod, { deployRequested: false, resumeRequested: false, podId: null });
+  if (step.kind !== 'ready') {
+    throw new BotError('POD_NOT_RUNNING', { message: `${deps.settings.name} is not running, so there is no MONAI Label to restart.` });
+  }
+  reflect(op, step, '');
+  return deps.afterReady(op, step.pod, step.endpoints, false, reobserveFrom(deps, op, step.pod.id));
+}
+
 /** Drives the pod to RUNNING with ports mapped, then hands over to afterReady. Safe to re-run. */
 export async function runStart(op: RunningOperation, deps: LifecycleDeps): Promise<OperationResult> {
   const { clock, settings } = deps;
@@ -172,14 +204,14 @@ export async function runStart(op: RunningOperation, deps: LifecycleDeps): Promi
       op.params['newPod'] === true && !memory.podId
         ? null
         : pickPod(snapshot.pods, settings.name, memory.podId ?? registered?.podId);
-    const step = decideStart(pod, memory);
+    const step = decideStart(pod, memory, clock.now());
     const elapsed = formatDuration(clock.now() - began);
     reflect(op, step, elapsed);
     if (step.kind === 'ready') {
       if (registered?.podId !== step.pod.id) {
         await deps.store.pods.set({ podName: settings.name, podId: step.pod.id, startedBy: registered?.startedBy ?? null, startedAt: registered?.startedAt ?? null });
       }
-      return deps.afterReady(op, step.pod, step.endpoints, firstLook);
+      return deps.afterReady(op, step.pod, step.endpoints, firstLook, reobserveFrom(deps, op, step.pod.id));
     }
     firstLook = false;
     if (step.kind === 'deploy') {

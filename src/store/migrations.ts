@@ -36,4 +36,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    description: 'SSH host keys remembered per pod',
+    sql: `
+      CREATE TABLE host_keys (
+        pod_id TEXT PRIMARY KEY,
+        key_type TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        first_seen INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -80,6 +80,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
   const setPod = db.prepare(`
     INSERT INTO managed_pods (pod_name, pod_id, started_by, started_at) VALUES (@podName, @podId, @startedBy, @startedAt)
     ON CONFLICT (pod_name) DO UPDATE SET pod_id = excluded.pod_id, started_by = excluded.started_by, started_at = excluded.started_at`);
+  const getHostKey = db.prepare('SELECT * FROM host_keys WHERE pod_id = ?');
+  const putHostKey = db.prepare(`
+    INSERT INTO host_keys (pod_id, key_type, fingerprint, first_seen) VALUES (@podId, @keyType, @fingerprint, @firstSeen)
+    ON CONFLICT (pod_id) DO UPDATE SET key_type = excluded.key_type, fingerprint = excluded.fingerprint, first_seen = excluded.first_seen`);
+  const deleteHostKey = db.prepare('DELETE FROM host_keys WHERE pod_id = ?');
   const ping = db.prepare(
     "INSERT INTO meta (key, value) VALUES ('last_ping', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
   );
@@ -123,6 +128,18 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
       set: async (pod) => {
         setPod.run(pod);
       },
+    },
+    hostKeys: {
+      get: async (podId) => {
+        const row = getHostKey.get(podId) as Row | undefined;
+        return row
+          ? { podId, keyType: String(row['key_type']), fingerprint: String(row['fingerprint']), firstSeen: Number(row['first_seen']) }
+          : null;
+      },
+      remember: async (record) => {
+        putHostKey.run(record);
+      },
+      forget: async (podId) => deleteHostKey.run(podId).changes > 0,
     },
     ping: async () => {
       ping.run(String(Date.now()));

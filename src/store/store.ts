@@ -1,4 +1,5 @@
 import type { OperationKind, OperationPhase, OperationView } from '../pod/operation.js';
+import type { HostKeyRecord } from '../ssh/shell.js';
 
 /**
  * The bot's state behind a small async interface. SQLite is the embedded default; the methods
@@ -40,9 +41,16 @@ export interface PodRegistry {
   set(pod: ManagedPod): Promise<void>;
 }
 
+export interface HostKeyRepo {
+  get(podId: string): Promise<HostKeyRecord | null>;
+  remember(record: HostKeyRecord): Promise<void>;
+  forget(podId: string): Promise<boolean>;
+}
+
 export interface Store {
   operations: OperationRepo;
   pods: PodRegistry;
+  hostKeys: HostKeyRepo;
   /** A cheap write, for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

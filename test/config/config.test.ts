@@ -31,7 +31,7 @@ describe('configuration', () => {
   });
 
   it('selects Socket Mode when the app token is set, HTTP mode otherwise', () => {
-    const base = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', RUNPOD_API_KEY: 'rpa_0123456789abcdef' };
+    const base = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', RUNPOD_API_KEY: 'rpa_0123456789abcdef', DICOMWEB_URL: 'http://pacs:8042/dicom-web' };
     expect(loadConfig({ ...base, SLACK_APP_TOKEN: 'xapp-1-A1-abc' }).mode).toBe('socket');
     expect(loadConfig({ ...base, SLACK_SIGNING_SECRET: 'abcdef0123456789abcdef' }).mode).toBe('http');
   });
@@ -56,6 +56,20 @@ describe('configuration', () => {
     expect(found.join('\n')).not.toContain('xoxp-user-token-oops');
   });
 
+  it('needs the DICOMweb server with a RunPod key, and both credentials or neither', () => {
+    expect(problems({ RUNPOD_API_KEY: 'rpa_0123456789abcdef' })).toEqual([
+      'DICOMWEB_URL: required with a RunPod key: MONAI Label reads the studies from it',
+    ]);
+    expect(problems({ DICOMWEB_USERNAME: 'orthanc' })).toEqual([
+      'DICOMWEB_PASSWORD: required when the other DICOMweb credential is set (MONAI Label uses both or neither)',
+    ]);
+    expect(problems({ DICOMWEB_PASSWORD: 'a\nb', DICOMWEB_USERNAME: 'x' })).toEqual([
+      'DICOMWEB_PASSWORD: expected one line of printable characters (DICOMweb password)',
+    ]);
+    expect(problems({ MONAI_MODELS: 'deepgrow_4d' })[0]).toMatch(/^MONAI_MODELS: expected a preset \(deepgrow, deepedit, segmentation\), all, or models from: deepedit/);
+    expect(loadConfig({ MONAI_MODELS: 'deepedit' }).monai.models).toEqual(['deepedit']);
+  });
+
   it('rejects numbers out of range', () => {
     expect(problems({ VOLUME_GB: '5' })).toEqual(['VOLUME_GB: expected at least 10 (got "5")']);
     expect(problems({ CONTAINER_DISK_GB: '4.5' })).toEqual(['CONTAINER_DISK_GB: expected a whole number from 5 to 500 (got "4.5")']);
@@ -70,7 +84,7 @@ describe('configuration', () => {
       expect(lines[index], `${spec.name} default`).toBe(`${spec.name}=${'default' in spec ? spec.default ?? '' : ''}`);
       expect(lines[index - 1], `${spec.name} comment`).toBe(`# ${spec.doc}`);
     }
-    const declared = lines.filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split('=')[0]);
+    const declared = lines.filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line)).map((line) => line.split('=')[0]);
     expect(declared.sort()).toEqual(Object.keys(VARIABLES).sort());
   });
 });

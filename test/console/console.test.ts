@@ -33,7 +33,10 @@ describe('the local console', () => {
     expect(out).toContain('No Slack credentials (SLACK_BOT_TOKEN): starting the local console.');
     expect(out).toContain('No RUNPOD_API_KEY: using the built-in RunPod simulator');
     const [start, status, stop] = out.split(/^> /m).slice(1);
-    expect(start).toMatch(/monai-label is ready[\s\S]*API URL: `http:\/\/127\.0\.0\.1:\d+`/);
+    expect(start).toMatch(/monai-label is ready[\s\S]*Paste into 3D Slicer: `http:\/\/127\.0\.0\.1:\d+`/);
+    expect(start).toContain('Models: deepgrow_2d, deepgrow_3d, deepgrow_pipeline');
+    expect(start).toContain('12 CT series in the datastore');
+    expect(start).toContain('Extensions Manager');
     expect(status).toContain('monai-label is running');
     expect(stop).toContain('monai-label stopped');
     expect(stop).toContain('volume is kept and still bills about $6.00/month');
@@ -43,7 +46,7 @@ describe('the local console', () => {
     const { code, out } = await run(['hello there', '/monai help']);
     expect(code).toBe(0);
     expect(out).toContain('“hello” is not a /monai command.');
-    expect(out).toContain('`/monai start` — Start the GPU pod');
+    expect(out).toContain('`/monai start [deepgrow | deepedit | segmentation | model,model…]` — Start the GPU pod');
   });
 
   it('stops with one line per bad variable', async () => {

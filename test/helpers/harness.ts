@@ -10,6 +10,8 @@ import { blocksToText, type Message } from '../../src/messages/blocks.js';
 import { Redactor } from '../../src/redact.js';
 import { GraphQLRunPod } from '../../src/runpod/graphql-client.js';
 import { RunPodSimulator, type SimulatorOptions } from '../../src/runpod/simulator/simulator.js';
+import { defaultAfterReady } from '../../src/pod/start.js';
+import { generateKeyPair, type KeyPair } from '../../src/ssh/keys.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -25,6 +27,7 @@ export interface Harness {
   logger: Logger;
   redactor: Redactor;
   runpod: GraphQLRunPod;
+  sshKey: KeyPair;
   dir: string;
   /** Everything logged so far, as text. */
   logs(): string;
@@ -37,6 +40,9 @@ export interface HarnessOptions {
   bot?: Partial<BotDeps>;
   /** Use a key other than the simulator's. */
   apiKey?: string;
+  /** Run MONAI Label's bring-up after the pod is ready (needs an SSH target); off = URL only. */
+  monai?: boolean;
+  sshKey?: KeyPair;
 }
 
 /** The bot wired to a RunPod simulator over real HTTP, with a temporary SQLite file. */
@@ -49,6 +55,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     DATABASE_PATH: join(dir, 'bot.sqlite'),
     RUNPOD_POLL_SECONDS: '0.05',
     POD_READY_TIMEOUT_MINUTES: '0.5',
+    DICOMWEB_URL: 'http://127.0.0.1:9/dicom-web',
+    MONAI_POLL_SECONDS: '0.1',
     ...options.env,
   };
   const config = loadConfig(env);
@@ -69,7 +77,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     timeoutMs: 2000,
   });
   const store = openSqliteStore({ path: config.databasePath });
-  const bot = createBot({ config, logger, redactor, runpod, store, progressIntervalMs: 5, ...options.bot });
+  const sshKey = options.sshKey ?? generateKeyPair();
+  const bot = createBot({
+    config,
+    logger,
+    redactor,
+    runpod,
+    store,
+    sshKey,
+    progressIntervalMs: 5,
+    ...(options.monai ? {} : { afterReady: defaultAfterReady }),
+    ...options.bot,
+  });
   return {
     sim,
     config,
@@ -79,6 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     redactor,
     runpod,
+    sshKey,
     dir,
     logs: () => logText,
     async close() {
@@ -136,4 +156,18 @@ export async function eventually<T>(probe: () => T | undefined | false | Promise
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Runs one /monai command as U0ALICE in C0LAB and waits for the work it started. */
+export async function runCommand(harness: Harness, text: string, surface = new RecordingSurface()) {
+  const { work } = await harness.bot.router.handle({
+    user: 'U0ALICE',
+    channel: 'C0LAB',
+    text,
+    surface,
+    reply: (message) => surface.ephemeral('C0LAB', 'U0ALICE', message),
+  });
+  await work;
+  const last = surface.posts[0]?.versions.at(-1);
+  return { surface, text: last ? textOf(last) : surface.ephemerals.map((entry) => textOf(entry.message)).join('\n') };
 }

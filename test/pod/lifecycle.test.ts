@@ -38,7 +38,7 @@ describe('starting the pod', () => {
         ports: '8000/tcp,22/tcp',
         startSsh: true,
         supportPublicIp: true,
-        env: [],
+        env: [{ key: 'PUBLIC_KEY', value: harness.sshKey.publicKey }],
       },
     ]);
     const pod = harness.sim.podByName('monai-label')!;

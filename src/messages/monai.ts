@@ -1,0 +1,44 @@
+import type { OperationResult } from '../pod/operation.js';
+import { context, section, type Block } from './blocks.js';
+
+export const LINKS = {
+  slicerDownload: 'https://download.slicer.org',
+  extensionsManager: 'https://slicer.readthedocs.io/en/latest/user_guide/extensions_manager.html',
+  quickstart: 'https://monai.readthedocs.io/projects/label/en/latest/quickstart.html',
+  installation: 'https://monai.readthedocs.io/projects/label/en/latest/installation.html',
+  slicerPlugin: 'https://github.com/Project-MONAI/MONAILabel/tree/main/plugins/slicer',
+  monaiDocs: 'https://monai.readthedocs.io/projects/label/en/latest/',
+} as const;
+
+function studiesLine(studies: number | null | undefined): string {
+  if (studies === null || studies === undefined) return 'the datastore did not report a count';
+  if (studies === 0) return '*no CT series found* — Next Sample will have nothing to offer';
+  return `${studies} CT series in the datastore`;
+}
+
+/** The part of the ready message people act on: the URL, what is served, and the 3D Slicer steps. */
+export function readyBlocks(result: OperationResult): Block[] {
+  if (!result.apiUrl || !result.models) return [];
+  const onCpu = result.device?.length === 1 && result.device[0] === 'cpu';
+  const facts = [
+    `*Paste into 3D Slicer:* \`${result.apiUrl}\` — it changes every time the pod is resumed.`,
+    `*Models:* ${result.models.join(', ')} · ${studiesLine(result.studies)}${result.monaiVersion ? ` · MONAI Label ${result.monaiVersion}` : ''}`,
+  ];
+  if (onCpu) facts.push('⚠️ MONAI Label runs on the *CPU*: PyTorch in the venv cannot see the GPU, so every click will be slow. `/monai doctor` checks it.');
+  const steps = [
+    '*In 3D Slicer* (5.x, Stable)',
+    `1. Install the *MONAILabel* extension once: View → Extensions Manager → search “MONAILabel” → Install, then press *Restart* in that dialog. (<${LINKS.extensionsManager}|Extensions Manager>)`,
+    '2. Open the module: the module search (🔍) → “MONAILabel”.',
+    `3. Paste the URL above, *with http://*, into “MONAI Label server” and click the refresh button next to it.`,
+    '4. Active Learning → *Next Sample* loads a CT from Orthanc (the first one can take a minute).',
+    '5. SmartEdit → pick a Deepgrow model, place Foreground/Background points, then *Submit Label*.',
+  ];
+  return [
+    section(facts.join('\n')),
+    section(steps.join('\n')),
+    context(
+      `<${LINKS.slicerDownload}|Get 3D Slicer> · <${LINKS.quickstart}|MONAI Label quickstart> · <${LINKS.slicerPlugin}|Slicer plugin> · ` +
+        'MONAI Label has no login by default: anyone with this URL can use it, so share it only here.',
+    ),
+  ];
+}

@@ -1,0 +1,34 @@
+import { BotError } from '../errors.js';
+import { pickPod, podEndpoints } from '../pod/endpoints.js';
+import type { Redactor } from '../redact.js';
+import type { SnapshotCache } from '../runpod/snapshot-cache.js';
+import type { PodShellConnector } from '../ssh/shell.js';
+import type { Store } from '../store/store.js';
+import { tailScript } from './setup-script.js';
+
+export interface LogReaderDeps {
+  snapshots: SnapshotCache;
+  store: Store;
+  connector: PodShellConnector;
+  redactor: Redactor;
+  podName: string;
+  volume: string;
+}
+
+/** The last lines of MONAI Label's log on the pod, secrets redacted. */
+export async function readServerLog(deps: LogReaderDeps, lines: number, signal?: AbortSignal): Promise<string> {
+  const registered = await deps.store.pods.get(deps.podName);
+  const pod = pickPod((await deps.snapshots.get(5_000, signal)).snapshot.pods, deps.podName, registered?.podId);
+  const endpoints = pod ? podEndpoints(pod) : null;
+  if (!pod || !endpoints) throw new BotError('POD_NOT_RUNNING', { message: `${deps.podName} is not running, so MONAI Label has no live log.` });
+  const shell = await deps.connector.connect({ podId: pod.id, ...endpoints.ssh }, signal);
+  try {
+    const result = await shell.run(tailScript(deps.volume, lines), { timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+    if (result.code !== 0) {
+      throw new BotError('SSH_COMMAND_FAILED', { message: 'Reading the log on the pod failed.', details: deps.redactor.redact(result.stderr.slice(-2000)) });
+    }
+    return deps.redactor.redact(result.stdout);
+  } finally {
+    shell.close();
+  }
+}

@@ -1,0 +1,150 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Target } from '../../src/runpod/simulator/ports.js';
+import type { PodServices } from '../../src/runpod/simulator/services.js';
+import { FakeOrthanc } from '../../src/sim/orthanc.js';
+import { buildStandinWheel } from '../../src/sim/wheel.js';
+import { generateKeyPair, type KeyPair } from '../../src/ssh/keys.js';
+import { startHarness, type Harness, type HarnessOptions } from './harness.js';
+import { createSshd, freePort, type Sshd } from './sshd.js';
+
+const run = promisify(execFile);
+
+export const ORTHANC_USER = 'orthanc';
+export const ORTHANC_PASSWORD = "0rth@nc p'ss $(id)";
+
+export interface RealPod {
+  harness: Harness;
+  sshd: Sshd;
+  orthanc: FakeOrthanc;
+  volume: string;
+  monaiPort: number;
+  /** JSON lines the stand-in writes for each app download and server start. */
+  events(): { event: string; app?: string; pid?: number }[];
+  /** Writes the stand-in's fault file (read when a server starts). */
+  faults(faults: Record<string, unknown>): Promise<void>;
+  serverPid(): number | null;
+  close(): Promise<void>;
+}
+
+function killStarted(eventsFile: string): void {
+  if (!existsSync(eventsFile)) return;
+  for (const line of readFileSync(eventsFile, 'utf8').trim().split('\n').filter(Boolean)) {
+    const event = JSON.parse(line) as { event: string; pid?: number };
+    if (event.event !== 'start_server' || !event.pid) continue;
+    try {
+      process.kill(event.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function python3(): Promise<string> {
+  // The absolute path: sshd sessions do not see this shell's PATH (pyenv shims and the like).
+  const { stdout } = await run('python3', ['-c', 'import sys; print(sys.executable)']);
+  return stdout.trim();
+}
+
+/**
+ * A "pod" whose container is this machine: a real OpenSSH sshd (as RunPod's image runs), a real
+ * Python venv on a temporary volume, pip served from a local wheel of the MONAI Label stand-in,
+ * and a fake Orthanc with Basic auth. Stopping the pod ends MONAI Label (its alive file goes).
+ */
+export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: number } = {}): Promise<RealPod> {
+  const sshKey: KeyPair = options.sshKey ?? generateKeyPair();
+  const dir = await mkdtemp(join(tmpdir(), 'monai-real-pod-'));
+  const wheels = join(dir, 'wheels');
+  const volume = join(dir, 'volume');
+  const eventsFile = join(dir, 'events.jsonl');
+  const faultsFile = join(dir, 'faults.json');
+  const alive = join(dir, 'alive');
+  await buildStandinWheel({ outDir: wheels, python: await python3() });
+  const orthanc = await new FakeOrthanc({ series: 7, username: ORTHANC_USER, password: ORTHANC_PASSWORD }).start();
+  const monaiPort = await freePort();
+  const sshd = await createSshd({
+    dir,
+    authorizedKey: sshKey.publicKey,
+    setEnv: {
+      PIP_NO_INDEX: '1',
+      PIP_FIND_LINKS: wheels,
+      PIP_DISABLE_PIP_VERSION_CHECK: '1',
+      SIMPOD_PORT_8000: String(monaiPort),
+      SIMPOD_ALIVE_FILE: alive,
+      MONAILABEL_STANDIN_EVENTS: eventsFile,
+      MONAILABEL_STANDIN_FAULTS: faultsFile,
+    },
+  });
+  const targets = new Map<number, Target>([
+    [22, { host: '127.0.0.1', port: sshd.port }],
+    [8000, { host: '127.0.0.1', port: monaiPort }],
+  ]);
+  const services: PodServices = {
+    boot: async () => {
+      await writeFile(alive, 'up\n');
+      return targets;
+    },
+    // The container stops: its processes die at once (MONAI Label with them); the volume stays.
+    halt: async () => {
+      await rm(alive, { force: true });
+      killStarted(eventsFile);
+    },
+    destroy: async () => {
+      await rm(alive, { force: true });
+      await rm(volume, { recursive: true, force: true });
+    },
+    close: async () => {},
+  };
+  const harness = await startHarness({
+    ...options,
+    sshKey,
+    monai: true,
+    simulator: { ...options.simulator, services },
+    env: {
+      VOLUME_MOUNT_PATH: volume,
+      POD_PYTHON: await python3(),
+      SSH_USER: userInfo().username,
+      SSH_CONNECT_TIMEOUT_SECONDS: '20',
+      DICOMWEB_URL: orthanc.url,
+      DICOMWEB_USERNAME: ORTHANC_USER,
+      DICOMWEB_PASSWORD: ORTHANC_PASSWORD,
+      MONAI_READY_TIMEOUT_MINUTES: '2',
+      ...options.env,
+    },
+  });
+  await mkdir(volume, { recursive: true });
+  if (options.sshdDelayMs) setTimeout(() => void sshd.start(), options.sshdDelayMs).unref();
+  else await sshd.start();
+  const serverPid = () => {
+    const pidfile = join(volume, '.monai-pod-bot', 'server.pid');
+    return existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) : null;
+  };
+  return {
+    harness,
+    sshd,
+    orthanc,
+    volume,
+    monaiPort,
+    events: () =>
+      existsSync(eventsFile)
+        ? readFileSync(eventsFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string })
+        : [],
+    faults: (faults) => writeFile(faultsFile, JSON.stringify(faults)),
+    serverPid,
+    async close() {
+      killStarted(eventsFile);
+      await sshd.stop();
+      await orthanc.close();
+      await harness.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function readVolumeFile(pod: RealPod, relative: string): Promise<string> {
+  return readFile(join(pod.volume, relative), 'utf8');
+}

@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OperationView } from '../../src/pod/operation.js';
+import { eventually, runCommand } from '../helpers/harness.js';
+import { ORTHANC_PASSWORD, startRealPod, type RealPod } from '../helpers/real-pod.js';
+
+let pod: RealPod | undefined;
+afterEach(async () => {
+  await pod?.close();
+  pod = undefined;
+});
+
+const command = (p: RealPod, text: string) => runCommand(p.harness, text);
+
+async function startOp(p: RealPod): Promise<OperationView> {
+  const { op } = await p.harness.bot.controller.request('start', { user: 'U0ALICE', channel: 'C0LAB' });
+  return op.done;
+}
+
+describe('SSH faults', () => {
+  it('keeps trying while sshd refuses connections, then carries on', async () => {
+    pod = await startRealPod({ sshdDelayMs: 2500 });
+    const view = await startOp(pod);
+    expect(view.phase).toBe('succeeded');
+    expect(pod.harness.logs()).toContain('ssh connected after retries');
+  }, 120_000);
+
+  it('refuses a pod whose host key changed without a resume, and says so', async () => {
+    pod = await startRealPod();
+    expect((await startOp(pod)).phase).toBe('succeeded');
+    await pod.sshd.stop();
+    await pod.sshd.newHostKey();
+    await pod.sshd.start();
+
+    const { text } = await command(pod, 'logs 5');
+
+    expect(text).toContain('presented the SSH host key SHA256:');
+    expect(text).toContain('but the bot remembers SHA256:');
+    expect(text).toContain('refused to connect');
+  }, 120_000);
+
+  it('learns the new host key of a container it resumed itself', async () => {
+    pod = await startRealPod();
+    expect((await startOp(pod)).phase).toBe('succeeded');
+    await command(pod, 'stop');
+    await pod.sshd.stop();
+    await pod.sshd.newHostKey();
+    await pod.sshd.start();
+
+    expect((await startOp(pod)).phase).toBe('succeeded');
+  }, 120_000);
+
+  it('shows a failing command’s output to the user: pip cannot find the version', async () => {
+    pod = await startRealPod({ env: { MONAI_LABEL_VERSION: '9.9.9' } });
+    const { text } = await command(pod, 'start');
+    expect(text).toContain('Setting up MONAI Label on the pod failed (step: pip');
+    expect(text).toMatch(/No matching distribution found for monailabel==9\.9\.9/);
+    expect(text).toContain('The pod is still running and billing $0.69/hr. `/monai stop` stops it.');
+    expect(text).toContain('[Stop the pod] → type: /monai stop');
+  }, 120_000);
+});
+
+describe('MONAI Label start-up faults', () => {
+  it('reports “Application startup failed” at once with the log tail and a hint', async () => {
+    pod = await startRealPod();
+    await pod.faults({ failStartup: 'CUDA error: no kernel image is available for execution on the device' });
+    const began = Date.now();
+    const view = await startOp(pod);
+    expect(view.error?.code).toBe('MONAI_STARTUP_FAILED');
+    expect(view.error?.details).toContain('RuntimeError: CUDA error: no kernel image');
+    expect(view.error?.details).toContain('Application startup failed. Exiting.');
+    expect(Date.now() - began).toBeLessThan(60_000);
+  }, 120_000);
+
+  it('reports a server that dies while starting', async () => {
+    pod = await startRealPod();
+    await pod.faults({ startupDelaySeconds: 60 });
+    const { op } = await pod.harness.bot.controller.request('start', { user: 'U0ALICE', channel: 'C0LAB' });
+    const pid = await eventually(() => pod!.serverPid(), 60_000);
+    await eventually(() => op.view.conditions.some((condition) => condition.type === 'MonaiStarted' && condition.status === 'True'), 60_000);
+    process.kill(-(pid as number), 'SIGKILL');
+    const view = await op.done;
+    expect(view.error?.code).toBe('MONAI_DIED');
+    expect(view.error?.message).toContain('stopped while it was starting');
+  }, 120_000);
+
+  it('waits for a slow start and says what it is waiting for', async () => {
+    pod = await startRealPod();
+    await pod.faults({ startupDelaySeconds: 3 });
+    const seen = new Set<string>();
+    const { op } = await pod.harness.bot.controller.request('start', { user: 'U0ALICE', channel: 'C0LAB' });
+    op.subscribe((view) => view.conditions.forEach((condition) => seen.add(condition.message)));
+    expect((await op.done).phase).toBe('succeeded');
+    expect([...seen]).toContain('Waiting for MONAI Label to answer');
+  }, 120_000);
+
+  it('names models whose weights did not load', async () => {
+    pod = await startRealPod();
+    await pod.faults({ missingModels: ['deepgrow_3d'] });
+    const view = await startOp(pod);
+    expect(view.error?.code).toBe('MONAI_MODELS_MISSING');
+    expect(view.error?.message).toContain('without deepgrow_3d');
+  }, 120_000);
+
+  it('tells a DICOMweb refusal from a start-up problem, without showing the password', async () => {
+    pod = await startRealPod({ env: { DICOMWEB_PASSWORD: 'wrong-password-123' } });
+    const view = await startOp(pod);
+    expect(view.error?.code).toBe('MONAI_DATASTORE_FAILED');
+    expect(view.error?.message).toContain('MONAI Label runs, but /info/ fails (HTTP 500');
+    expect(view.error?.action).toBe('Orthanc refused the credentials: check DICOMWEB_USERNAME and DICOMWEB_PASSWORD.');
+    expect(JSON.stringify(view)).not.toContain('wrong-password-123');
+    expect(JSON.stringify(view)).not.toContain(ORTHANC_PASSWORD);
+  }, 120_000);
+});
+
+describe('logs and restart', () => {
+  it('shows the last lines of the log privately, and restarts MONAI Label without touching the pod', async () => {
+    pod = await startRealPod();
+    expect((await startOp(pod)).phase).toBe('succeeded');
+    const logs = await command(pod, 'logs 3');
+    expect(logs.surface.posts).toHaveLength(0);
+    expect(logs.text).toContain('Last 3 lines of MONAI Label’s log');
+    expect(logs.text).toContain('Uvicorn running on');
+
+    const before = pod.serverPid();
+    const restart = await command(pod, 'restart');
+    expect(restart.text).toContain('is ready again');
+    expect(pod.serverPid()).not.toBe(before);
+    expect(pod.harness.sim.callsTo('podResume')).toHaveLength(0);
+    expect(pod.harness.sim.callsTo('podStop')).toHaveLength(0);
+  }, 120_000);
+
+  it('refuses logs and restart while the pod is stopped', async () => {
+    pod = await startRealPod();
+    const logs = await command(pod, 'logs');
+    expect(logs.text).toContain('is not running');
+    const restart = await command(pod, 'restart');
+    expect(restart.text).toContain('/monai start');
+  }, 60_000);
+});

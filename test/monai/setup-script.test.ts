@@ -1,0 +1,117 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { isBotError } from '../../src/errors.js';
+import { parseMarker, serverScript, setupScript, shellQuote, tailScript, watchScript, type ScriptSettings } from '../../src/monai/setup-script.js';
+
+const run = promisify(execFile);
+
+const base: ScriptSettings = {
+  volume: '/workspace',
+  python: 'python3',
+  version: '0.8.5',
+  models: ['deepgrow_2d', 'deepgrow_3d'],
+  sam2: false,
+  dicomwebUrl: 'http://pacs.lab.org:8042/dicom-web',
+};
+
+async function echoed(value: string): Promise<string> {
+  const { stdout } = await run('bash', ['-c', `printf '%s' ${shellQuote(value)}`]);
+  return stdout;
+}
+
+describe('shell quoting', () => {
+  it.each([
+    'with spaces',
+    "it's quoted",
+    '"double" quotes',
+    '$HOME and ${PATH}',
+    'a; rm -rf /',
+    '`reboot` and $(reboot)',
+    'back\\slash',
+    "'; echo pwned; '",
+    'ünïcödé ✓',
+    '',
+  ])('%j reaches bash unchanged', async (value) => {
+    expect(await echoed(value)).toBe(value);
+  });
+
+  it('refuses line breaks and NUL', () => {
+    for (const value of ['two\nlines', 'cr\rhere', 'nul\0byte']) {
+      expect(() => shellQuote(value)).toThrow(/line break or NUL/);
+    }
+  });
+});
+
+describe('the setup script', () => {
+  it('is valid bash and follows the tutorial, guarded so that every step can run again', async () => {
+    const script = setupScript({ ...base, dicomwebUsername: 'orthanc', dicomwebPassword: 'p@ss word' });
+    await run('bash', ['-n', '-c', script]);
+    expect(script).toContain(`if [ -x "$VOL/venv/bin/python" ]; then mark step=venv state=skip; else`);
+    expect(script).toContain(`"$PY" -m venv --system-site-packages "$VOL/venv"`);
+    expect(script).toContain(`if [ "$installed" = "$VERSION" ]; then mark step=pip state=skip; else`);
+    expect(script).toContain(`pip install --progress-bar off "monailabel==$VERSION"`);
+    expect(script).toContain(`if [ -d "$app" ]; then mark step=app-$app state=skip; else`);
+    expect(script).toContain('monailabel apps --name "$app" --download --output .');
+    expect(script).toContain("setsid nohup bash '/workspace/deepgrow.sh' > '/workspace/monailabel.log' 2>&1 < /dev/null &");
+  });
+
+  it('writes deepgrow.sh as the tutorial does, with the venv, the studies and the models', () => {
+    expect(serverScript(base)).toBe(
+      [
+        '#!/bin/bash',
+        '# Written by monai-pod-bot on every start; edits here are overwritten.',
+        "source '/workspace/venv/bin/activate'",
+        "if [ -f '/workspace/.monai-pod-bot/dicomweb.env' ]; then . '/workspace/.monai-pod-bot/dicomweb.env'; fi",
+        "export MONAI_LABEL_DICOMWEB_CACHE_PATH='/workspace/.cache/dicomweb'",
+        "exec monailabel start_server --app '/workspace/venv/radiology' --studies 'http://pacs.lab.org:8042/dicom-web' --conf models 'deepgrow_2d,deepgrow_3d' --conf sam2 false",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('keeps credentials in a root-only file and never on a command line or in output', () => {
+    const password = "s3cr3t'$(whoami)`id`";
+    const script = setupScript({ ...base, dicomwebUsername: 'orthanc', dicomwebPassword: password });
+    expect(script).toContain('( umask 077');
+    expect(script.split(shellQuote(password)).length - 1).toBe(1);
+    const line = script.split('\n').find((candidate) => candidate.includes(shellQuote(password)));
+    expect(line).toBe(`export MONAI_LABEL_DICOMWEB_PASSWORD=${shellQuote(password)}`);
+    expect(script).not.toMatch(/set -x|echo .*PASSWORD/);
+    expect(serverScript(base)).not.toContain('PASSWORD');
+    expect(setupScript(base)).toContain("rm -f '/workspace/.monai-pod-bot/dicomweb.env'");
+  });
+
+  it.each([
+    ['a volume that escapes', { volume: '/workspace; rm -rf /' }],
+    ['a relative volume', { volume: 'workspace' }],
+    ['a volume with ..', { volume: '/workspace/../etc' }],
+    ['a python with spaces', { python: 'python3 -c evil' }],
+    ['a version with a shell', { version: '0.8.5$(id)' }],
+    ['an unknown model', { models: ['deepgrow_2d', 'evil;model'] }],
+    ['no model', { models: [] }],
+    ['a URL with a space', { dicomwebUrl: 'http://pacs/dicom web' }],
+    ['a non-http URL', { dicomwebUrl: 'file:///etc/passwd' }],
+    ['a password with a newline', { dicomwebUsername: 'u', dicomwebPassword: 'a\nb' }],
+  ])('refuses %s', (_what, patch) => {
+    try {
+      setupScript({ ...base, ...patch } as ScriptSettings);
+      expect.unreachable();
+    } catch (error) {
+      expect(isBotError(error, 'INPUT_INVALID')).toBe(true);
+    }
+  });
+
+  it('builds the watch and log scripts as valid bash with bounded sizes', async () => {
+    await run('bash', ['-n', '-c', watchScript('/workspace', 60)]);
+    expect(tailScript('/workspace', 5000)).toContain('tail -n 200 ');
+    expect(tailScript('/workspace', 0)).toContain('tail -n 1 ');
+  });
+
+  it('parses progress markers', () => {
+    expect(parseMarker('@@monai-pod-bot step=pip state=begin')).toEqual({ step: 'pip', state: 'begin' });
+    expect(parseMarker('@@monai-pod-bot server=started pid=42')).toEqual({ server: 'started', pid: '42' });
+    expect(parseMarker('@@monai-pod-bot heartbeat')).toEqual({ heartbeat: true });
+    expect(parseMarker('Collecting monailabel==0.8.5')).toBeUndefined();
+  });
+});
