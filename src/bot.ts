@@ -15,6 +15,10 @@ import type { KeyPair } from './ssh/keys.js';
 import { NodeSshConnector } from './ssh/node-ssh.js';
 import type { PodShellConnector } from './ssh/shell.js';
 import type { Store } from './store/store.js';
+import { CostGuard } from './costs/guard.js';
+import { Digests } from './costs/digests.js';
+import type { Surface } from './frontend/surface.js';
+import { Scheduler } from './jobs/scheduler.js';
 import { systemClock, type Clock } from './util/clock.js';
 
 export interface BotDeps {
@@ -45,6 +49,10 @@ export interface Bot {
   snapshots: SnapshotCache;
   lifecycle: LifecycleDeps;
   connector: PodShellConnector;
+  guard: CostGuard;
+  digests: Digests;
+  /** The sampler and the digest, once a front end gives them somewhere to talk (digests and stray warnings go to `channel`). */
+  scheduler(surface: Surface, channel: string | undefined): Scheduler;
 }
 
 /** The services, wired from configuration and adapters; front ends sit on top. */
@@ -65,6 +73,7 @@ export function createBot(deps: BotDeps): Bot {
       ...(deps.onSshRun ? { onRun: deps.onSshRun } : {}),
     });
   const volume = config.pod.volumeMountPath;
+  const monaiApi = deps.monaiApi ?? new HttpMonaiApi();
   const lifecycle: LifecycleDeps = {
     runpod: deps.runpod,
     snapshots,
@@ -78,7 +87,7 @@ export function createBot(deps: BotDeps): Bot {
       deps.afterReady ??
       monaiAfterReady({
       connector,
-      api: deps.monaiApi ?? new HttpMonaiApi(),
+      api: monaiApi,
       hostKeys: store.hostKeys,
       clock,
       logger: logger.child({ component: 'monai' }),
@@ -89,6 +98,18 @@ export function createBot(deps: BotDeps): Bot {
       }),
   };
   const controller = new PodController({ ...lifecycle, newId: deps.newId ?? (() => randomUUID().slice(0, 8)) });
+  const costLogger = logger.child({ component: 'costs' });
+  const guard = new CostGuard({
+    snapshots,
+    store,
+    monai: monaiApi,
+    controller,
+    clock,
+    logger: costLogger,
+    settings: config.costs,
+    podName: config.pod.name,
+  });
+  const digests = new Digests({ snapshots, store, clock, logger: costLogger, settings: config.costs, podName: config.pod.name });
   const router = new CommandRouter({
     controller,
     snapshots,
@@ -98,8 +119,30 @@ export function createBot(deps: BotDeps): Bot {
     logger: logger.child({ component: 'commands' }),
     progressIntervalMs: deps.progressIntervalMs ?? 2000,
     statusMaxAgeMs: deps.statusMaxAgeMs ?? 10_000,
+    timeZone: config.costs.timeZone,
     readLog: (lines) =>
       readServerLog({ snapshots, store, connector, redactor: deps.redactor, podName: config.pod.name, volume }, lines),
+    keep: (surface, user, duration) => guard.keep(surface, user, duration),
+    costs: () => digests.privateMessage(),
   });
-  return { router, controller, snapshots, lifecycle, connector };
+  return {
+    router,
+    controller,
+    snapshots,
+    lifecycle,
+    connector,
+    guard,
+    digests,
+    scheduler: (surface, channel) =>
+      new Scheduler({
+        guard,
+        digests,
+        store,
+        settings: config.costs,
+        clock,
+        logger: costLogger,
+        digestChannel: channel,
+        surface,
+      }),
+  };
 }

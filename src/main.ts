@@ -4,7 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import dotenv from 'dotenv';
 import { createBot } from './bot.js';
-import { runConsole } from './console/console.js';
+import { CONSOLE_CHANNEL, ConsoleSurface, runConsole } from './console/console.js';
 import { ConfigError, loadConfig, type Config, type Env } from './config/load.js';
 import { createLogger } from './log.js';
 import { Redactor } from './redact.js';
@@ -89,7 +89,11 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
 
   try {
     if (consoleMode) {
-      await runConsole({ input: io.stdin, output: io.stdout, router: bot.router, redactor, interactive: io.interactive });
+      const surface = new ConsoleSurface(io.stdout, redactor);
+      const scheduler = bot.scheduler(surface, CONSOLE_CHANNEL);
+      await scheduler.start();
+      await runConsole({ input: io.stdin, output: io.stdout, surface, router: bot.router, interactive: io.interactive });
+      await scheduler.stop();
       await bot.controller.close();
       return 0;
     }
@@ -106,9 +110,12 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
       },
     });
     await slack.start();
+    const scheduler = bot.scheduler(slack.surface, config.costs.digestChannel);
+    await scheduler.start();
     logger.info('monai-pod-bot is running', { version: VERSION, mode: config.mode, pod: config.pod.name });
     const signal = await io.stopSignal;
     logger.info('stopping', { signal });
+    await scheduler.stop();
     await slack.stop();
     await Promise.race([bot.controller.close(), new Promise((resolve) => setTimeout(resolve, 8000).unref())]);
     return 0;

@@ -1,5 +1,5 @@
 /** The /monai commands: what help lists and what the manifest's usage hint names. */
-export type CommandName = 'start' | 'stop' | 'status' | 'logs' | 'restart' | 'help';
+export type CommandName = 'start' | 'stop' | 'status' | 'logs' | 'restart' | 'keep' | 'costs' | 'help';
 
 export type Access = 'member' | 'admin';
 
@@ -45,6 +45,20 @@ export const COMMANDS: readonly CommandInfo[] = [
     usage: 'restart',
     summary: 'Restart MONAI Label on the running pod (the pod itself keeps running).',
     example: '/monai restart',
+    access: 'member',
+  },
+  {
+    name: 'keep',
+    usage: 'keep [1h | 4h | tomorrow]',
+    summary: 'Keep the pod running: no idle warning or automatic stop until then.',
+    example: '/monai keep 4h',
+    access: 'member',
+  },
+  {
+    name: 'costs',
+    usage: 'costs',
+    summary: 'The cost digest now: running and stopped pods, idle time, storage, balance and runway, privately.',
+    example: '/monai costs',
     access: 'member',
   },
   { name: 'help', usage: 'help', summary: 'This list.', example: '/monai help', access: 'member' },

@@ -9,13 +9,15 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'restart' }
   | { kind: 'logs'; lines: number }
+  | { kind: 'keep'; duration: '1h' | '4h' | 'tomorrow' }
+  | { kind: 'costs' }
   | { kind: 'invalid'; reason: string };
 
 export const MAX_COMMAND_LENGTH = 500;
 export const DEFAULT_LOG_LINES = 30;
 export const MAX_LOG_LINES = 200;
 
-const ALIASES: Record<string, string> = { up: 'start', down: 'stop', '?': 'help', info: 'status', log: 'logs' };
+const ALIASES: Record<string, string> = { up: 'start', down: 'stop', '?': 'help', info: 'status', log: 'logs', cost: 'costs' };
 
 export function tokenize(text: string): string[] {
   return text
@@ -50,6 +52,14 @@ function parseLogs(args: string[]): Command {
   return { kind: 'logs', lines };
 }
 
+const KEEP: Record<string, '1h' | '4h' | 'tomorrow'> = { '1h': '1h', '1': '1h', '4h': '4h', '4': '4h', tomorrow: 'tomorrow' };
+
+function parseKeep(args: string[]): Command {
+  if (args.length === 0) return { kind: 'keep', duration: '1h' };
+  const duration = args.length === 1 ? KEEP[args[0]!] : undefined;
+  return duration ? { kind: 'keep', duration } : { kind: 'invalid', reason: '`keep` takes `1h`, `4h` or `tomorrow`.' };
+}
+
 export function parseCommand(raw: string): Command {
   if (raw.length > MAX_COMMAND_LENGTH) return { kind: 'invalid', reason: `That is ${raw.length} characters; commands are short.` };
   const [first, ...rest] = tokenize(raw);
@@ -61,10 +71,13 @@ export function parseCommand(raw: string): Command {
       return parseStart(args);
     case 'logs':
       return parseLogs(args);
+    case 'keep':
+      return parseKeep(args);
     case 'stop':
     case 'status':
     case 'help':
     case 'restart':
+    case 'costs':
       return args.length === 0 ? { kind: verb } : { kind: 'invalid', reason: `\`${verb}\` takes no arguments.` };
     default:
       return { kind: 'invalid', reason: `“${shown(first, 40)}” is not a /monai command.` };

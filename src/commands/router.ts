@@ -1,7 +1,8 @@
 import type { PodSettings } from '../config/load.js';
 import { asBotError, type BotError } from '../errors.js';
 import { LiveMessage } from '../frontend/progress.js';
-import type { CommandContext } from '../frontend/surface.js';
+import type { CommandContext, Surface } from '../frontend/surface.js';
+import type { Message } from '../messages/blocks.js';
 import type { Logger } from '../log.js';
 import { errorMessage, helpMessage, logMessage, noticeMessage } from '../messages/common.js';
 import { mention, operationMessage } from '../messages/lifecycle.js';
@@ -27,8 +28,11 @@ export interface RouterDeps {
   progressIntervalMs: number;
   /** How stale a status answer may be. */
   statusMaxAgeMs: number;
+  timeZone: string;
   /** The last lines of MONAI Label's log on the pod, already redacted. */
   readLog: (lines: number) => Promise<string>;
+  keep: (surface: Surface, user: string, duration: '1h' | '4h' | 'tomorrow') => Promise<Message>;
+  costs: () => Promise<Message>;
 }
 
 /**
@@ -67,6 +71,12 @@ export class CommandRouter {
         case 'logs':
           await ctx.reply(logMessage(await this.deps.readLog(command.lines), command.lines));
           return idle;
+        case 'keep':
+          await ctx.reply(await this.deps.keep(ctx.surface, ctx.user, command.duration));
+          return idle;
+        case 'costs':
+          await ctx.reply(await this.deps.costs());
+          return idle;
       }
     } catch (error) {
       await this.replyError(ctx, asBotError(error));
@@ -79,13 +89,22 @@ export class CommandRouter {
     const registered = await this.deps.store.pods.get(this.deps.settings.name);
     const pod = pickPod(snapshot.pods, this.deps.settings.name, registered?.podId);
     const operation = this.deps.controller.active?.view ?? null;
-    const view = describeStatus({ podName: this.deps.settings.name, pod, account: snapshot.account, operation, asOf: at });
-    return statusMessage(view, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    const idleState = pod ? await this.deps.store.idle.get(pod.id) : null;
+    const idle = idleState
+      ? {
+          idleMinutes: idleState.unknownSince === null ? Math.max(0, Math.floor((now - idleState.idleSince) / 60_000)) : null,
+          keptUntil: idleState.keptUntil,
+          keptBy: idleState.keptBy,
+        }
+      : null;
+    const view = describeStatus({ podName: this.deps.settings.name, pod, account: snapshot.account, operation, asOf: at, idle });
+    return statusMessage(view, now, this.deps.timeZone);
   }
 
   /** Returns once the request is acknowledged; `work` settles when the operation ends. */
   private async lifecycle(ctx: CommandContext, kind: OperationKind, params: Record<string, unknown>): Promise<{ work: Promise<void> }> {
-    const { op, joined, behind } = await this.deps.controller.request(kind, { user: ctx.user, channel: ctx.channel }, params);
+    const { op, joined, behind } = await this.deps.controller.request(kind, { user: ctx.user, channel: ctx.channel, name: ctx.userName }, params);
     this.deps.logger.info('lifecycle request', { operation: op.id, kind, user: ctx.user, channel: ctx.channel, joined });
     if (joined && this.tracked.get(op.id)?.has(ctx.channel)) {
       await ctx.reply(noticeMessage(`⏳ A ${kind} is already under way (requested by ${op.view.requestedBy.map(mention).join(', ')}); I added you to it. Progress is in the message above.`));

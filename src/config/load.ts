@@ -44,6 +44,23 @@ export interface MonaiSettings {
   pollMs: number;
 }
 
+export interface CostSettings {
+  sampleMs: number;
+  retentionDays: number;
+  idleMs: number;
+  idleGpuPercent: number;
+  graceMs: number;
+  warnMs: number;
+  autostop: 'off' | 'warn' | 'stop';
+  quietHours: { from: string; to: string } | null;
+  digestCron: string;
+  /** The lab's time zone: digest schedule, quiet hours, "until tomorrow". */
+  timeZone: string;
+  digestChannel: string | undefined;
+  staleDays: number;
+  runwayWarnDays: number;
+}
+
 export interface Config {
   /** Where commands come from: Slack over a socket, Slack over HTTP, or the local console. */
   mode: 'socket' | 'http' | 'console';
@@ -52,6 +69,7 @@ export interface Config {
   pod: PodSettings;
   ssh: SshSettings;
   monai: MonaiSettings;
+  costs: CostSettings;
   databasePath: string;
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'auto' | 'json' | 'pretty' };
   /** Every secret value, for the redactor. */
@@ -166,6 +184,21 @@ export function loadConfig(env: Env): Config {
       dicomwebPassword,
       readyTimeoutMs: read.must('MONAI_READY_TIMEOUT_MINUTES') * 60_000,
       pollMs: read.must('MONAI_POLL_SECONDS') * 1000,
+    },
+    costs: {
+      sampleMs: read.must('SAMPLE_MINUTES') * 60_000,
+      retentionDays: read.must('SAMPLE_RETENTION_DAYS'),
+      idleMs: read.must('IDLE_MINUTES') * 60_000,
+      idleGpuPercent: read.must('IDLE_GPU_PERCENT'),
+      graceMs: read.must('IDLE_GRACE_MINUTES') * 60_000,
+      warnMs: read.must('WARN_MINUTES') * 60_000,
+      autostop: read.must('AUTOSTOP'),
+      quietHours: read.must('QUIET_HOURS'),
+      digestCron: read.must('DIGEST_CRON'),
+      timeZone: read.get('DIGEST_TZ') ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
+      digestChannel: read.get('DIGEST_CHANNEL'),
+      staleDays: read.must('STALE_DAYS'),
+      runwayWarnDays: read.must('RUNWAY_WARN_DAYS'),
     },
     databasePath: read.must('DATABASE_PATH'),
     log: { level: read.must('LOG_LEVEL'), format: read.must('LOG_FORMAT') },

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { VariableSpec } from './spec.js';
 import { BOT_VARIABLES } from './vars-bot.js';
+import { COST_VARIABLES } from './vars-costs.js';
 import { MONAI_VARIABLES } from './vars-monai.js';
 import { RUNPOD_VARIABLES } from './vars-runpod.js';
 import { SLACK_VARIABLES } from './vars-slack.js';
@@ -13,6 +14,7 @@ export const VARIABLES = {
   ...SLACK_VARIABLES,
   ...RUNPOD_VARIABLES,
   ...MONAI_VARIABLES,
+  ...COST_VARIABLES,
   ...BOT_VARIABLES,
 } satisfies Record<string, VariableSpec>;
 

@@ -74,16 +74,16 @@ export class ConsoleSurface implements Surface {
 
 export interface ConsoleOptions {
   input: Readable;
+  surface: ConsoleSurface;
   output: Writable;
   router: CommandRouter;
-  redactor: Redactor;
   /** Interactive terminals get a prompt and run commands side by side; pipes run them in order. */
   interactive: boolean;
 }
 
 /** Reads commands until the end of input; resolves when everything it started has finished. */
 export async function runConsole(options: ConsoleOptions): Promise<void> {
-  const surface = new ConsoleSurface(options.output, options.redactor);
+  const { surface } = options;
   const lines = createInterface({ input: options.input, terminal: false });
   const background: Promise<void>[] = [];
   const prompt = () => {
@@ -101,6 +101,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     const text = line.replace(/^\/monai\b/i, '').trim();
     const { work } = await options.router.handle({
       user: CONSOLE_USER,
+      userName: CONSOLE_USER,
       channel: CONSOLE_CHANNEL,
       text,
       surface,

@@ -18,6 +18,8 @@ export interface Surface {
 /** How one command talks back: privately to the caller, or in the channel. */
 export interface CommandContext {
   user: string;
+  /** Display name when the front end knows it (never used to authorise anything). */
+  userName?: string | undefined;
   channel: string;
   text: string;
   /** A private reply to the caller. */

@@ -1,6 +1,7 @@
 import type { StatusView } from '../pod/status.js';
 import { formatDuration, formatMoney } from '../util/format.js';
 import { actions, context, section, type Block, type Message } from './blocks.js';
+import { localTime } from './costs.js';
 import { mention, podLine, stoppedStorageLine } from './lifecycle.js';
 
 function headline(status: StatusView): string {
@@ -21,9 +22,14 @@ function headline(status: StatusView): string {
   }
 }
 
-export function statusMessage(status: StatusView, now: number): Message {
+export function statusMessage(status: StatusView, now: number, zone: string): Message {
   const lines = [headline(status)];
   if (status.apiUrl) lines.push(`*API URL:* \`${status.apiUrl}\``);
+  if (status.idle?.keptUntil && status.idle.keptUntil > now) {
+    lines.push(`✋ Kept until ${localTime(status.idle.keptUntil, zone)} by ${mention(status.idle.keptBy ?? 'someone')}: no idle stop before then.`);
+  } else if (status.idle?.idleMinutes) {
+    lines.push(`💤 No activity for ${formatDuration(status.idle.idleMinutes * 60_000)}.`);
+  }
   if (status.state === 'stopped' && status.lastStatusChange) lines.push(`RunPod: “${status.lastStatusChange}”`);
   if (status.operation) {
     lines.push(`⏳ A ${status.operation.kind} is under way, requested by ${status.operation.requestedBy.map(mention).join(', ')}.`);

@@ -18,7 +18,20 @@ export type InfoAnswer =
   /** Nothing answered (connection refused, reset, timeout). */
   | { kind: 'unreachable'; reason: string };
 
+/** What MONAI Label says about people using it: read every sample, compared with the previous one. */
+export interface ActivityReading {
+  /** Labels saved, from /info/ (null when /info/ fails, e.g. Orthanc down). */
+  labelled: number | null;
+  labelTags: Record<string, number>;
+  /** A training task RUNNING or SUBMITTED. */
+  training: boolean;
+  /** The newest line of the app log that shows a person at work (inference, label save, next sample). */
+  lastEvent: string | null;
+}
+
 export interface MonaiApi {
+  /** null when MONAI Label cannot be read (not answering, or its log and training endpoints fail). */
+  activity(baseUrl: string, signal?: AbortSignal): Promise<ActivityReading | null>;
   /** GET / : cheap liveness that does not touch the DICOMweb server. */
   alive(baseUrl: string, signal?: AbortSignal): Promise<boolean>;
   info(baseUrl: string, signal?: AbortSignal): Promise<InfoAnswer>;

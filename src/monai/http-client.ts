@@ -1,4 +1,22 @@
-import type { InfoAnswer, MonaiApi, MonaiInfo } from './api.js';
+import type { ActivityReading, InfoAnswer, MonaiApi, MonaiInfo } from './api.js';
+
+/** Log lines that mean a person did something (MONAI Label logs each at INFO). */
+const HUMAN_EVENTS: readonly [RegExp, string][] = [
+  [/Infer Request/, 'inference'],
+  [/Saving Label|New label saved/, 'label saved'],
+  [/Active Learning Request|Next sample/, 'Next Sample'],
+];
+
+/** The newest human event in a log tail, as "<timestamp> <kind>" so that a repeat of the same line is not new. */
+export function lastHumanEvent(log: string): string | null {
+  const lines = log.split('\n');
+  for (let index = lines.length - 1; index >= 0; index--) {
+    const line = lines[index]!;
+    const event = HUMAN_EVENTS.find(([pattern]) => pattern.test(line));
+    if (event) return `${line.match(/^\[([^\]]+)\]/)?.[1] ?? `line ${index}`} ${event[1]}`;
+  }
+  return null;
+}
 
 interface WireModel {
   config?: { device?: unknown };
@@ -38,6 +56,34 @@ export class HttpMonaiApi implements MonaiApi {
   private signal(signal?: AbortSignal): AbortSignal {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     return signal ? AbortSignal.any([signal, timeout]) : timeout;
+  }
+
+  async activity(baseUrl: string, signal?: AbortSignal): Promise<ActivityReading | null> {
+    const get = async (path: string) => {
+      try {
+        return await this.fetcher(`${baseUrl}${path}`, { signal: this.signal(signal) });
+      } catch {
+        signal?.throwIfAborted();
+        return null;
+      }
+    };
+    const [logs, train, info] = await Promise.all([
+      get('/logs/?lines=300&text=true'),
+      get('/train/?check_if_running=true'),
+      this.info(baseUrl, signal),
+    ]);
+    if (!logs?.ok || !train || (train.status !== 200 && train.status !== 404)) {
+      await Promise.all([logs?.body?.cancel(), train?.body?.cancel()]);
+      return null;
+    }
+    const trainBody = train.status === 200 ? ((await train.json().catch(() => ({}))) as { status?: unknown }) : null;
+    if (train.status === 404) await train.body?.cancel();
+    return {
+      labelled: info.kind === 'ok' ? info.info.labelled : null,
+      labelTags: info.kind === 'ok' ? info.info.labelTags : {},
+      training: trainBody !== null && (trainBody.status === 'RUNNING' || trainBody.status === 'SUBMITTED'),
+      lastEvent: lastHumanEvent(await logs.text()),
+    };
   }
 
   async alive(baseUrl: string, signal?: AbortSignal): Promise<boolean> {

@@ -8,6 +8,8 @@ import { runStop, runTerminate } from './stop.js';
 export interface Requester {
   user: string;
   channel: string | null;
+  /** A display name, for messages that must not @mention anyone. */
+  name?: string | undefined;
 }
 
 export type Runner = (op: RunningOperation, deps: LifecycleDeps) => Promise<OperationResult>;
@@ -107,7 +109,7 @@ export class PodController {
       podName: view.podName,
       status: 'running',
       view,
-      memory: {},
+      memory: requester.name ? { requesterName: requester.name } : {},
       params,
       channel: requester.channel,
       messageTs: null,

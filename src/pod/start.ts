@@ -93,7 +93,7 @@ async function deploy(op: RunningOperation, deps: LifecycleDeps, memory: StartMe
         memory.podId = pod.id;
         memory.bootedAt = deps.clock.now();
         await op.remember({ ...memory });
-        await deps.store.pods.set({ podName: settings.name, podId: pod.id, startedBy: op.view.requestedBy[0] ?? null, startedAt: deps.clock.now() });
+        await deps.store.pods.set(startedRecord(op, deps, pod.id));
         deps.snapshots.invalidate();
         op.setPod(pod);
         deps.logger.info('pod deployed', { operation: op.id, podId: pod.id, gpuTypeId });
@@ -125,6 +125,18 @@ async function deploy(op: RunningOperation, deps: LifecycleDeps, memory: StartMe
   });
 }
 
+/** Who started the pod and where: idle warnings go back there. */
+function startedRecord(op: RunningOperation, deps: LifecycleDeps, podId: string) {
+  return {
+    podName: deps.settings.name,
+    podId,
+    startedBy: op.view.requestedBy[0] ?? null,
+    startedAt: deps.clock.now(),
+    startedChannel: op.channel,
+    startedByName: (op.memory['requesterName'] as string | undefined) ?? null,
+  };
+}
+
 function deploySpec(deps: LifecycleDeps, gpuTypeId: string) {
   const { settings } = deps;
   return {
@@ -154,7 +166,7 @@ async function resume(op: RunningOperation, deps: LifecycleDeps, memory: StartMe
   const resumed = await deps.runpod.resume(pod.id, Math.max(1, pod.gpuCount), op.signal);
   memory.podId = resumed.id;
   await op.remember({ ...memory });
-  await deps.store.pods.set({ podName: deps.settings.name, podId: pod.id, startedBy: op.view.requestedBy[0] ?? null, startedAt: deps.clock.now() });
+  await deps.store.pods.set(startedRecord(op, deps, pod.id));
   deps.snapshots.invalidate();
   deps.logger.info('pod resumed', { operation: op.id, podId: pod.id });
 }
@@ -209,7 +221,8 @@ export async function runStart(op: RunningOperation, deps: LifecycleDeps): Promi
     reflect(op, step, elapsed);
     if (step.kind === 'ready') {
       if (registered?.podId !== step.pod.id) {
-        await deps.store.pods.set({ podName: settings.name, podId: step.pod.id, startedBy: registered?.startedBy ?? null, startedAt: registered?.startedAt ?? null });
+        // A running pod the bot did not start: adopt it, without claiming who started it.
+        await deps.store.pods.set({ podName: settings.name, podId: step.pod.id, startedBy: null, startedAt: null, startedChannel: op.channel });
       }
       return deps.afterReady(op, step.pod, step.endpoints, firstLook, reobserveFrom(deps, op, step.pod.id));
     }

@@ -18,6 +18,8 @@ export interface StatusView {
   account: Account | null;
   operation: OperationView | null;
   asOf: number;
+  /** From the cost guard: how long it has looked idle, and any keep in force. */
+  idle: { idleMinutes: number | null; keptUntil: number | null; keptBy: string | null } | null;
 }
 
 export function podState(pod: Pod | null): PodState {
@@ -34,6 +36,8 @@ export function describeStatus(input: {
   account: Account | null;
   operation: OperationView | null;
   asOf: number;
+  /** From the cost guard: how long it has looked idle, and any keep in force. */
+  idle: { idleMinutes: number | null; keptUntil: number | null; keptBy: string | null } | null;
 }): StatusView {
   const { pod } = input;
   const state = podState(pod);
@@ -49,5 +53,6 @@ export function describeStatus(input: {
     account: input.account,
     operation: input.operation,
     asOf: input.asOf,
+    idle: state === 'ready' ? input.idle ?? null : null,
   };
 }

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { CommandRouter } from '../commands/router.js';
 import type { SlackConfig } from '../config/load.js';
-import type { CommandContext } from '../frontend/surface.js';
+import type { CommandContext, Surface } from '../frontend/surface.js';
 import { boltLogger, type Logger } from '../log.js';
 import type { Message } from '../messages/blocks.js';
 import type { Redactor } from '../redact.js';
@@ -23,6 +23,8 @@ export interface SlackAppOptions {
 
 export interface SlackFrontEnd {
   app: App;
+  /** Slack as a place to post, for work nobody typed a command for (warnings, digests). */
+  surface: Surface;
   /** Starts listening; in HTTP mode returns the server (port 0 picks a free port). */
   start(port?: number): Promise<Server | undefined>;
   stop(): Promise<void>;
@@ -68,6 +70,7 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
     await ack();
     const ctx: CommandContext = {
       user: command.user_id,
+      userName: command.user_name,
       channel: command.channel_id,
       text: command.text ?? '',
       surface,
@@ -96,6 +99,7 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
     }
     const ctx: CommandContext = {
       user: body.user.id,
+      userName: body.user.username ?? body.user.name,
       channel,
       text: value.command,
       surface,
@@ -114,6 +118,7 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
 
   return {
     app,
+    surface,
     async start(port) {
       await app.init();
       if (options.mode === 'socket') {

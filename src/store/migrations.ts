@@ -48,4 +48,30 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'cost guard: samples, idle state, digests, who started the pod and where',
+    sql: `
+      CREATE TABLE pod_samples (
+        at INTEGER NOT NULL,
+        pod_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        gpu_util INTEGER,
+        cost_per_hr REAL NOT NULL,
+        volume_gb REAL NOT NULL,
+        uptime INTEGER,
+        idle INTEGER,
+        activity TEXT
+      );
+      CREATE INDEX pod_samples_at ON pod_samples (at);
+      CREATE INDEX pod_samples_pod ON pod_samples (pod_id, at);
+      CREATE TABLE account_samples (at INTEGER NOT NULL, balance REAL NOT NULL, spend_per_hr REAL NOT NULL);
+      CREATE INDEX account_samples_at ON account_samples (at);
+      CREATE TABLE idle_state (pod_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+      CREATE TABLE digests (scheduled_for INTEGER NOT NULL, sent_at INTEGER NOT NULL, channel TEXT, ts TEXT);
+      ALTER TABLE managed_pods ADD COLUMN started_channel TEXT;
+      ALTER TABLE managed_pods ADD COLUMN started_by_name TEXT;
+    `,
+  },
 ];

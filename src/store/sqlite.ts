@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { digestRepo, idleRepo, sampleRepo } from './sqlite-costs.js';
 import type { ManagedPod, OperationRecord, Store } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -78,19 +79,26 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
   const unfinished = db.prepare("SELECT * FROM operations WHERE status = 'running' ORDER BY created_at");
   const getPod = db.prepare('SELECT * FROM managed_pods WHERE pod_name = ?');
   const setPod = db.prepare(`
-    INSERT INTO managed_pods (pod_name, pod_id, started_by, started_at) VALUES (@podName, @podId, @startedBy, @startedAt)
-    ON CONFLICT (pod_name) DO UPDATE SET pod_id = excluded.pod_id, started_by = excluded.started_by, started_at = excluded.started_at`);
+    INSERT INTO managed_pods (pod_name, pod_id, started_by, started_at, started_channel, started_by_name)
+    VALUES (@podName, @podId, @startedBy, @startedAt, @startedChannel, @startedByName)
+    ON CONFLICT (pod_name) DO UPDATE SET pod_id = excluded.pod_id, started_by = excluded.started_by, started_at = excluded.started_at,
+      started_channel = excluded.started_channel, started_by_name = excluded.started_by_name`);
   const getHostKey = db.prepare('SELECT * FROM host_keys WHERE pod_id = ?');
   const putHostKey = db.prepare(`
     INSERT INTO host_keys (pod_id, key_type, fingerprint, first_seen) VALUES (@podId, @keyType, @fingerprint, @firstSeen)
     ON CONFLICT (pod_id) DO UPDATE SET key_type = excluded.key_type, fingerprint = excluded.fingerprint, first_seen = excluded.first_seen`);
   const deleteHostKey = db.prepare('DELETE FROM host_keys WHERE pod_id = ?');
-  const ping = db.prepare(
-    "INSERT INTO meta (key, value) VALUES ('last_ping', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-  );
+  const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
+  const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
 
   return {
     db,
+    meta: {
+      get: async (key) => ((getMeta.get(key) as Row | undefined)?.['value'] as string | undefined) ?? null,
+      set: async (key, value) => {
+        setMeta.run(key, value);
+      },
+    },
     operations: {
       insert: async (record) => {
         insertOperation.run({
@@ -122,11 +130,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
           podId: String(row['pod_id']),
           startedBy: (row['started_by'] as string | null) ?? null,
           startedAt: row['started_at'] === null ? null : Number(row['started_at']),
+          startedChannel: (row['started_channel'] as string | null) ?? null,
+          startedByName: (row['started_by_name'] as string | null) ?? null,
         };
         return pod;
       },
       set: async (pod) => {
-        setPod.run(pod);
+        setPod.run({ startedChannel: null, startedByName: null, ...pod });
       },
     },
     hostKeys: {
@@ -141,8 +151,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
       },
       forget: async (podId) => deleteHostKey.run(podId).changes > 0,
     },
+    samples: sampleRepo(db),
+    idle: idleRepo(db),
+    digests: digestRepo(db),
     ping: async () => {
-      ping.run(String(Date.now()));
+      setMeta.run('last_ping', String(Date.now()));
     },
     close: async () => {
       db.close();

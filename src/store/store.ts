@@ -1,4 +1,6 @@
 import type { OperationKind, OperationPhase, OperationView } from '../pod/operation.js';
+import type { IdleState } from '../costs/idle-policy.js';
+import type { AccountSample, DigestRecord, PodSample } from '../costs/samples.js';
 import type { HostKeyRecord } from '../ssh/shell.js';
 
 /**
@@ -26,6 +28,10 @@ export interface ManagedPod {
   podId: string;
   startedBy: string | null;
   startedAt: number | null;
+  /** Where it was started from: idle warnings go there. */
+  startedChannel?: string | null;
+  /** A display name, for messages that must not @mention (quiet hours). */
+  startedByName?: string | null;
 }
 
 export interface OperationRepo {
@@ -47,10 +53,39 @@ export interface HostKeyRepo {
   forget(podId: string): Promise<boolean>;
 }
 
+export interface SampleRepo {
+  add(pods: readonly PodSample[], account: AccountSample | null): Promise<void>;
+  pods(since: number): Promise<PodSample[]>;
+  accounts(since: number): Promise<AccountSample[]>;
+  /** Deletes samples older than `before`; returns how many went. */
+  prune(before: number): Promise<number>;
+}
+
+export interface IdleRepo {
+  get(podId: string): Promise<IdleState | null>;
+  all(): Promise<IdleState[]>;
+  put(state: IdleState): Promise<void>;
+  delete(podId: string): Promise<void>;
+}
+
+export interface DigestRepo {
+  last(): Promise<DigestRecord | null>;
+  record(digest: DigestRecord): Promise<void>;
+}
+
+export interface MetaRepo {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+}
+
 export interface Store {
+  meta: MetaRepo;
   operations: OperationRepo;
   pods: PodRegistry;
   hostKeys: HostKeyRepo;
+  samples: SampleRepo;
+  idle: IdleRepo;
+  digests: DigestRepo;
   /** A cheap write, for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -70,6 +70,17 @@ describe('configuration', () => {
     expect(loadConfig({ MONAI_MODELS: 'deepedit' }).monai.models).toEqual(['deepedit']);
   });
 
+  it('checks the cost guard’s schedule, time zone and quiet hours', () => {
+    expect(problems({ DIGEST_CRON: 'every night', DIGEST_TZ: 'Mars/Olympus', QUIET_HOURS: '10pm-7am', AUTOSTOP: 'maybe' })).toEqual([
+      'AUTOSTOP: expected off, warn or stop (got "maybe")',
+      'QUIET_HOURS: expected HH:MM-HH:MM (e.g. 22:00-07:00) or off (got "10pm-7am")',
+      'DIGEST_CRON: expected a cron expression such as 0 19 * * * (got "every night")',
+      'DIGEST_TZ: expected an IANA time zone such as America/New_York (got "Mars/Olympus")',
+    ]);
+    const config = loadConfig({ DIGEST_TZ: 'Europe/Berlin', QUIET_HOURS: 'off', IDLE_MINUTES: '90' });
+    expect(config.costs).toMatchObject({ timeZone: 'Europe/Berlin', quietHours: null, idleMs: 90 * 60_000, autostop: 'stop', digestCron: '0 19 * * *' });
+  });
+
   it('rejects numbers out of range', () => {
     expect(problems({ VOLUME_GB: '5' })).toEqual(['VOLUME_GB: expected at least 10 (got "5")']);
     expect(problems({ CONTAINER_DISK_GB: '4.5' })).toEqual(['CONTAINER_DISK_GB: expected a whole number from 5 to 500 (got "4.5")']);

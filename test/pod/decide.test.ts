@@ -2,23 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { decideStart, decideStop } from '../../src/pod/decide.js';
 import { apiUrl, pickPod, podEndpoints } from '../../src/pod/endpoints.js';
 import type { Pod } from '../../src/runpod/api.js';
+import { podFixture } from '../helpers/pods.js';
 
 function pod(fields: Partial<Pod> = {}): Pod {
-  return {
-    id: 'pod00000000001',
-    name: 'monai-label',
-    desiredStatus: 'RUNNING',
-    lastStatusChange: null,
-    imageName: 'img',
-    gpuCount: 1,
-    gpuDisplayName: 'RTX 4090',
-    costPerHr: 0.69,
-    containerDiskInGb: 10,
-    volumeInGb: 30,
-    volumeMountPath: '/workspace',
-    networkVolumeId: null,
-    declaredPorts: '8000/tcp,22/tcp',
-    env: {},
+  return podFixture({
     uptimeSeconds: 10,
     runtime: {
       uptimeSeconds: 10,
@@ -31,7 +18,7 @@ function pod(fields: Partial<Pod> = {}): Pod {
       ],
     },
     ...fields,
-  };
+  });
 }
 const fresh = { deployRequested: false, resumeRequested: false, podId: null };
 

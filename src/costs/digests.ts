@@ -1,0 +1,64 @@
+import type { CostSettings } from '../config/load.js';
+import type { Surface } from '../frontend/surface.js';
+import type { Logger } from '../log.js';
+import type { Message } from '../messages/blocks.js';
+import { digestMessages } from '../messages/costs.js';
+import type { SnapshotCache } from '../runpod/snapshot-cache.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
+import { inWindow } from '../util/zone.js';
+import { buildDigest, type DigestView } from './digest.js';
+import { DAY } from './math.js';
+
+export interface DigestDeps {
+  snapshots: SnapshotCache;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  settings: CostSettings;
+  podName: string;
+}
+
+/** Builds the digest (one RunPod read plus stored samples) and posts it: one message, details in its thread. */
+export class Digests {
+  constructor(private readonly deps: DigestDeps) {}
+
+  async view(): Promise<DigestView> {
+    const { store, clock, settings } = this.deps;
+    const now = clock.now();
+    const snapshot = await this.deps.snapshots.fetch();
+    const since = now - 7 * DAY;
+    const registered = await store.pods.get(this.deps.podName);
+    return buildDigest({
+      now,
+      pods: snapshot.pods,
+      account: snapshot.account,
+      podSamples: await store.samples.pods(since),
+      accountSamples: await store.samples.accounts(since),
+      idle: await store.idle.all(),
+      startedBy: new Map(registered?.startedBy ? [[registered.podId, registered.startedBy]] : []),
+      sampleMs: settings.sampleMs,
+      staleDays: settings.staleDays,
+      runwayWarnDays: settings.runwayWarnDays,
+    });
+  }
+
+  messages(view: DigestView): { summary: Message; details: Message } {
+    const { settings } = this.deps;
+    return digestMessages(view, settings.timeZone, inWindow(view.at, settings.timeZone, settings.quietHours));
+  }
+
+  /** `/monai costs`: the same digest, as one private message. */
+  async privateMessage(): Promise<Message> {
+    const { summary, details } = this.messages(await this.view());
+    return { text: summary.text, blocks: [...summary.blocks, ...details.blocks] };
+  }
+
+  async post(surface: Surface, channel: string, scheduledFor: number): Promise<void> {
+    const { summary, details } = this.messages(await this.view());
+    const ref = await surface.post(channel, summary);
+    await surface.post(channel, details, { threadTs: ref.ts });
+    await this.deps.store.digests.record({ scheduledFor, sentAt: this.deps.clock.now(), channel, ts: ref.ts });
+    this.deps.logger.info('digest posted', { channel, scheduledFor: new Date(scheduledFor).toISOString() });
+  }
+}

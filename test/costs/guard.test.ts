@@ -1,0 +1,202 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixedServices } from '../../src/runpod/simulator/services.js';
+import type { SimPod } from '../../src/runpod/simulator/pods.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { eventually, RecordingSurface, runCommand, startHarness, textOf, type Harness } from '../helpers/harness.js';
+import { startStandin, type Standin } from '../helpers/standin.js';
+
+const MINUTE = 60_000;
+let harness: Harness | undefined;
+let standin: Standin | undefined;
+let dir: string | undefined;
+
+afterEach(async () => {
+  standin?.kill();
+  await harness?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  [harness, standin, dir] = [undefined, undefined, undefined];
+});
+
+interface World {
+  h: Harness;
+  clock: FakeClock;
+  pod: SimPod;
+  surface: RecordingSurface;
+  /** Advances virtual time to `minutes` after the pod started, sampling every 5 minutes. */
+  until(minutes: number, each?: () => Promise<void>): Promise<void>;
+  started: number;
+}
+
+async function world(env: Record<string, string> = {}): Promise<World> {
+  dir = mkdtempSync(join(tmpdir(), 'monai-guard-'));
+  standin = await startStandin(dir);
+  const clock = new FakeClock();
+  const h = await startHarness({
+    simulator: { clock, runtimeDelayMs: 1, services: fixedServices(new Map([[8000, { host: '127.0.0.1', port: standin.port }]])) },
+    bot: { clock },
+    env: {
+      SAMPLE_MINUTES: '5',
+      IDLE_MINUTES: '60',
+      IDLE_GRACE_MINUTES: '15',
+      WARN_MINUTES: '15',
+      AUTOSTOP: 'stop',
+      QUIET_HOURS: 'off',
+      DIGEST_TZ: 'UTC',
+      ...env,
+    },
+  });
+  harness = h;
+  const pod = h.sim.addPod({ name: 'monai-label', desiredStatus: 'RUNNING' });
+  await eventually(() => pod.runtime);
+  const started = clock.now();
+  await h.store.pods.set({ podName: 'monai-label', podId: pod.id, startedBy: 'U0ALICE', startedAt: started, startedChannel: 'C0LAB', startedByName: 'alice' });
+  const surface = new RecordingSurface();
+  return {
+    h,
+    clock,
+    pod,
+    surface,
+    started,
+    async until(minutes, each) {
+      while (clock.now() + 5 * MINUTE <= started + minutes * MINUTE) {
+        clock.advance(5 * MINUTE);
+        await each?.();
+        await h.bot.guard.tick(surface, 'C0DIGEST');
+      }
+    },
+  };
+}
+
+const warnings = (surface: RecordingSurface) => surface.posts.filter((post) => !post.threadTs && textOf(post.versions[0]!).includes('looks idle'));
+
+describe('the cost guard, on a fake clock', () => {
+  it('warns, is kept, goes idle again and stops the pod, checking that it really stopped', async () => {
+    const w = await world();
+
+    await w.until(70);
+    expect(warnings(w.surface)).toHaveLength(0);
+    await w.until(75);
+    const [warning] = warnings(w.surface);
+    expect(warning?.ref.channel).toBe('C0LAB');
+    const first = textOf(warning!.versions[0]!);
+    expect(first).toContain('monai-label looks idle* — <@U0ALICE>');
+    expect(first).toContain('1 h idle');
+    expect(first).toContain('It costs $0.69/hr while it runs');
+    expect(first).toContain('its 30 GB volume costs $6.00/month');
+    expect(first).toContain('It will be stopped at *13:30* (in 15 min)');
+    expect(first).toContain('[Keep 1 h] → type: /monai keep 1h');
+    expect(first).toContain('[Stop now…] → type: /monai stop');
+
+    const kept = await runCommand(w.h, 'keep 1h', w.surface);
+    expect(kept.surface.ephemerals.at(-1) && textOf(kept.surface.ephemerals.at(-1)!.message)).toContain('Kept until 14:15 by <@U0ALICE>');
+    expect(textOf(warning!.versions.at(-1)!)).toContain('✋ Kept until 14:15');
+    expect((await w.h.bot.router.status()).text).toBeDefined();
+    expect(textOf(await w.h.bot.router.status())).toContain('✋ Kept until 14:15 by <@U0ALICE>: no idle stop before then.');
+
+    await w.until(190);
+    expect(warnings(w.surface)).toHaveLength(1);
+    expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('RUNNING');
+    await w.until(195);
+    const second = warnings(w.surface)[1]!;
+    expect(textOf(second.versions[0]!)).toContain('looks idle');
+    await w.until(210);
+
+    expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('EXITED');
+    const outcome = textOf(second.versions.at(-1)!);
+    expect(outcome).toContain('⏹️ Stopped at 15:30 after 1 h 15 min idle');
+    expect(outcome).toContain('the 30 GB volume is kept and costs $6.00/month while stopped');
+    expect(w.surface.posts.some((post) => post.threadTs === second.ref.ts && textOf(post.versions[0]!).includes('Stopped at 15:30'))).toBe(true);
+
+    // The digest shows the idle time it cost.
+    const digest = textOf(await w.h.bot.digests.privateMessage());
+    expect(digest).toContain('*monai-label* — 30 GB volume · $6.00/month · stopped');
+  }, 60_000);
+
+  it('cancels a countdown when someone starts working, and says so', async () => {
+    const w = await world();
+    await w.until(75);
+    expect(warnings(w.surface)).toHaveLength(1);
+
+    await w.until(80, () => standin!.infer());
+    await w.until(95);
+
+    const warning = warnings(w.surface)[0]!;
+    expect(textOf(warning.versions.at(-1)!)).toContain('✅ Activity at 13:20 (inference): not stopping.');
+    expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('RUNNING');
+  }, 60_000);
+
+  it('never stops an active annotator whose GPU looks idle', async () => {
+    const w = await world();
+    await w.until(300, () => standin!.infer());
+    expect(warnings(w.surface)).toHaveLength(0);
+    expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('RUNNING');
+  }, 60_000);
+
+  it('never stops a pod that is training', async () => {
+    const w = await world();
+    await standin!.train(100_000);
+    await w.until(300);
+    expect(warnings(w.surface)).toHaveLength(0);
+    const samples = await w.h.store.samples.pods(0);
+    expect(samples.at(-1)?.activity).toBe('training running');
+  }, 60_000);
+
+  it('never stops on signals it cannot read: the idle clock waits', async () => {
+    const w = await world();
+    await w.until(30);
+    standin!.kill();
+    await w.until(300);
+    expect(warnings(w.surface)).toHaveLength(0);
+    expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('RUNNING');
+    const samples = await w.h.store.samples.pods(0);
+    expect(samples.at(-1)?.idle).toBeNull();
+  }, 60_000);
+
+  it('reports a stop RunPod refuses, never claims it, and tries again', async () => {
+    const w = await world();
+    await w.until(75);
+    w.h.sim.inject({ kind: 'error', message: 'Something went wrong. Please try again later or contact support.', code: 'INTERNAL_SERVER_ERROR' }, { operation: 'podStop', times: 1000 });
+    await w.until(90);
+
+    const warning = warnings(w.surface)[0]!;
+    const text = textOf(warning.versions.at(-1)!);
+    expect(text).toContain('⚠️ Tried to stop it at 13:30, but RunPod did not confirm');
+    expect(text).toContain('may still be running and billing $0.69/hr');
+    expect(text).not.toContain('Stopped at');
+    expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('RUNNING');
+    const tries = w.h.sim.callsTo('podStop').length;
+    await w.until(95);
+    expect(w.h.sim.callsTo('podStop').length).toBeGreaterThan(tries);
+
+    w.h.sim.faults.length = 0;
+    await w.until(100);
+    expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('EXITED');
+  }, 60_000);
+
+  it('stays quiet with AUTOSTOP=off, but still records the idle time', async () => {
+    const off = await world({ AUTOSTOP: 'off' });
+    await off.until(240);
+    expect(warnings(off.surface)).toHaveLength(0);
+    const samples = await off.h.store.samples.pods(0);
+    expect(samples.filter((sample) => sample.idle === true).length).toBeGreaterThan(30);
+  }, 60_000);
+
+  it('only warns when AUTOSTOP=warn', async () => {
+    const warnOnly = await world({ AUTOSTOP: 'warn' });
+    await warnOnly.until(240);
+    expect(warnings(warnOnly.surface)).toHaveLength(1);
+    expect(textOf(warnings(warnOnly.surface)[0]!.versions[0]!)).toContain('Nothing is stopped automatically here (AUTOSTOP=warn)');
+    expect(warnOnly.h.sim.pod(warnOnly.pod.id).desiredStatus).toBe('RUNNING');
+  }, 60_000);
+
+  it('mentions nobody in quiet hours', async () => {
+    const w = await world({ QUIET_HOURS: '12:00-23:00' });
+    await w.until(75);
+    const text = textOf(warnings(w.surface)[0]!.versions[0]!);
+    expect(text).toContain('looks idle* — alice');
+    expect(text).not.toContain('<@');
+  }, 60_000);
+});
