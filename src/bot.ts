@@ -19,6 +19,8 @@ import { CostGuard } from './costs/guard.js';
 import { Digests } from './costs/digests.js';
 import type { Surface } from './frontend/surface.js';
 import { Scheduler } from './jobs/scheduler.js';
+import { runDoctor, type CheckResult, type DoctorDeps } from './doctor/doctor.js';
+import { homeView } from './messages/home.js';
 import { systemClock, type Clock } from './util/clock.js';
 
 export interface BotDeps {
@@ -51,6 +53,9 @@ export interface Bot {
   connector: PodShellConnector;
   guard: CostGuard;
   digests: Digests;
+  /** The App Home tab as it should look now. */
+  home(): Promise<ReturnType<typeof homeView>>;
+  doctor(report: (results: readonly CheckResult[]) => void, overrides?: Partial<DoctorDeps>): Promise<CheckResult[]>;
   /** The sampler and the digest, once a front end gives them somewhere to talk (digests and stray warnings go to `channel`). */
   scheduler(surface: Surface, channel: string | undefined): Scheduler;
 }
@@ -110,6 +115,23 @@ export function createBot(deps: BotDeps): Bot {
     podName: config.pod.name,
   });
   const digests = new Digests({ snapshots, store, clock, logger: costLogger, settings: config.costs, podName: config.pod.name });
+  const doctor = (report: (results: readonly CheckResult[]) => void, overrides: Partial<DoctorDeps> = {}) =>
+    runDoctor(
+      {
+        runpod: deps.runpod,
+        store,
+        connector,
+        monai: monaiApi,
+        redactor: deps.redactor,
+        podName: config.pod.name,
+        volume,
+        dicomwebUrl: config.monai.dicomwebUrl,
+        defaultModels: config.monai.models,
+        minFreeGb: config.monai.doctorMinFreeGb,
+        ...overrides,
+      },
+      report,
+    );
   const router = new CommandRouter({
     controller,
     snapshots,
@@ -124,6 +146,7 @@ export function createBot(deps: BotDeps): Bot {
       readServerLog({ snapshots, store, connector, redactor: deps.redactor, podName: config.pod.name, volume }, lines),
     keep: (surface, user, duration) => guard.keep(surface, user, duration),
     costs: () => digests.privateMessage(),
+    doctor: (report) => doctor(report),
   });
   return {
     router,
@@ -133,6 +156,8 @@ export function createBot(deps: BotDeps): Bot {
     connector,
     guard,
     digests,
+    doctor,
+    home: async () => homeView(await router.statusView(), await store.operations.recent(8), clock.now(), config.costs.timeZone),
     scheduler: (surface, channel) =>
       new Scheduler({
         guard,

@@ -13,6 +13,7 @@ import { isBotError } from './errors.js';
 import type { RunPodApi } from './runpod/api.js';
 import { GraphQLRunPod } from './runpod/graphql-client.js';
 import { loadKeyPair, type KeyPair } from './ssh/keys.js';
+import { troubleshootMessage } from './messages/knowledge.js';
 import { createSlackApp } from './slack/app.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { systemClock } from './util/clock.js';
@@ -104,6 +105,8 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
       router: bot.router,
       logger,
       redactor,
+      home: () => bot.home(),
+      answer: troubleshootMessage,
       onWork: (promise) => {
         work.add(promise);
         void promise.finally(() => work.delete(promise));

@@ -1,5 +1,5 @@
 /** The /monai commands: what help lists and what the manifest's usage hint names. */
-export type CommandName = 'start' | 'stop' | 'status' | 'logs' | 'restart' | 'keep' | 'costs' | 'help';
+export type CommandName = 'start' | 'stop' | 'status' | 'logs' | 'restart' | 'keep' | 'costs' | 'doctor' | 'troubleshoot' | 'help';
 
 export type Access = 'member' | 'admin';
 
@@ -59,6 +59,20 @@ export const COMMANDS: readonly CommandInfo[] = [
     usage: 'costs',
     summary: 'The cost digest now: running and stopped pods, idle time, storage, balance and runway, privately.',
     example: '/monai costs',
+    access: 'member',
+  },
+  {
+    name: 'doctor',
+    usage: 'doctor',
+    summary: 'Check every link from the RunPod key to the DICOMweb server, with the fix for the first broken one.',
+    example: '/monai doctor',
+    access: 'member',
+  },
+  {
+    name: 'troubleshoot',
+    usage: 'troubleshoot <question>',
+    summary: 'The fix and the right docs for a problem, e.g. Slicer cannot connect. Mentioning me or a DM works too.',
+    example: '/monai troubleshoot slicer cannot connect',
     access: 'member',
   },
   { name: 'help', usage: 'help', summary: 'This list.', example: '/monai help', access: 'member' },

@@ -11,13 +11,26 @@ export type Command =
   | { kind: 'logs'; lines: number }
   | { kind: 'keep'; duration: '1h' | '4h' | 'tomorrow' }
   | { kind: 'costs' }
+  | { kind: 'doctor' }
+  | { kind: 'troubleshoot'; question: string }
   | { kind: 'invalid'; reason: string };
 
 export const MAX_COMMAND_LENGTH = 500;
 export const DEFAULT_LOG_LINES = 30;
 export const MAX_LOG_LINES = 200;
 
-const ALIASES: Record<string, string> = { up: 'start', down: 'stop', '?': 'help', info: 'status', log: 'logs', cost: 'costs' };
+const ALIASES: Record<string, string> = {
+  up: 'start',
+  down: 'stop',
+  '?': 'help',
+  info: 'status',
+  log: 'logs',
+  cost: 'costs',
+  check: 'doctor',
+  why: 'troubleshoot',
+  how: 'troubleshoot',
+  ts: 'troubleshoot',
+};
 
 export function tokenize(text: string): string[] {
   return text
@@ -65,6 +78,8 @@ export function parseCommand(raw: string): Command {
   const [first, ...rest] = tokenize(raw);
   if (!first) return { kind: 'help' };
   const verb = ALIASES[first.toLowerCase()] ?? first.toLowerCase();
+  // Free text: the question keeps its own words (the matcher normalises them).
+  if (verb === 'troubleshoot') return { kind: 'troubleshoot', question: rest.join(' ') };
   const args = rest.map((token) => token.toLowerCase());
   switch (verb) {
     case 'start':
@@ -78,6 +93,7 @@ export function parseCommand(raw: string): Command {
     case 'help':
     case 'restart':
     case 'costs':
+    case 'doctor':
       return args.length === 0 ? { kind: verb } : { kind: 'invalid', reason: `\`${verb}\` takes no arguments.` };
     default:
       return { kind: 'invalid', reason: `“${shown(first, 40)}” is not a /monai command.` };

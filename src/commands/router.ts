@@ -7,11 +7,14 @@ import type { Logger } from '../log.js';
 import { errorMessage, helpMessage, logMessage, noticeMessage } from '../messages/common.js';
 import { mention, operationMessage } from '../messages/lifecycle.js';
 import { statusMessage } from '../messages/status.js';
+import { CHECKS, type CheckResult } from '../doctor/doctor.js';
+import { doctorMessage } from '../messages/doctor.js';
+import { troubleshootMessage } from '../messages/knowledge.js';
 import type { PodController } from '../pod/controller.js';
 import { pickPod } from '../pod/endpoints.js';
 import type { OperationKind } from '../pod/operation.js';
 import type { RunningOperation } from '../pod/running-operation.js';
-import { describeStatus } from '../pod/status.js';
+import { describeStatus, type StatusView } from '../pod/status.js';
 import type { SnapshotCache } from '../runpod/snapshot-cache.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
@@ -33,6 +36,8 @@ export interface RouterDeps {
   readLog: (lines: number) => Promise<string>;
   keep: (surface: Surface, user: string, duration: '1h' | '4h' | 'tomorrow') => Promise<Message>;
   costs: () => Promise<Message>;
+  /** Runs the checks, calling `report` as each result comes in. */
+  doctor: (report: (results: readonly CheckResult[]) => void) => Promise<CheckResult[]>;
 }
 
 /**
@@ -77,6 +82,11 @@ export class CommandRouter {
         case 'costs':
           await ctx.reply(await this.deps.costs());
           return idle;
+        case 'troubleshoot':
+          await ctx.reply(troubleshootMessage(command.question));
+          return idle;
+        case 'doctor':
+          return { work: this.doctor(ctx) };
       }
     } catch (error) {
       await this.replyError(ctx, asBotError(error));
@@ -84,7 +94,11 @@ export class CommandRouter {
     }
   }
 
-  async status() {
+  async status(): Promise<Message> {
+    return statusMessage(await this.statusView(), this.deps.clock.now(), this.deps.timeZone);
+  }
+
+  async statusView(): Promise<StatusView> {
     const { snapshot, at } = await this.deps.snapshots.get(this.deps.statusMaxAgeMs);
     const registered = await this.deps.store.pods.get(this.deps.settings.name);
     const pod = pickPod(snapshot.pods, this.deps.settings.name, registered?.podId);
@@ -98,8 +112,7 @@ export class CommandRouter {
           keptBy: idleState.keptBy,
         }
       : null;
-    const view = describeStatus({ podName: this.deps.settings.name, pod, account: snapshot.account, operation, asOf: at, idle });
-    return statusMessage(view, now, this.deps.timeZone);
+    return describeStatus({ podName: this.deps.settings.name, pod, account: snapshot.account, operation, asOf: at, idle });
   }
 
   /** Returns once the request is acknowledged; `work` settles when the operation ends. */
@@ -114,6 +127,24 @@ export class CommandRouter {
       await ctx.reply(noticeMessage(`Queued: your ${kind} runs after the ${behind.view.kind} requested by ${behind.view.requestedBy.map(mention).join(', ')}.`));
     }
     return { work: this.follow(op, ctx) };
+  }
+
+  /** The checks in one message, edited as each result comes in. */
+  private async doctor(ctx: CommandContext): Promise<void> {
+    const options = { clock: this.deps.clock, logger: this.deps.logger, minIntervalMs: this.deps.progressIntervalMs };
+    let live: LiveMessage | null = null;
+    try {
+      live = await LiveMessage.post(ctx.surface, ctx.channel, doctorMessage(CHECKS.map((check) => ({ ...check, status: 'pending', detail: '' })), false), options);
+    } catch (error) {
+      await this.replyError(ctx, asBotError(error));
+    }
+    try {
+      const results = await this.deps.doctor((progress) => live?.set(doctorMessage(progress, false)));
+      if (live) await live.final(doctorMessage(results, true));
+      else await ctx.reply(doctorMessage(results, true));
+    } catch (error) {
+      await this.replyError(ctx, asBotError(error));
+    }
   }
 
   /** Posts a live message for the operation in the caller's channel and keeps it current. */

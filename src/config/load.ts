@@ -42,6 +42,7 @@ export interface MonaiSettings {
   dicomwebPassword: string | undefined;
   readyTimeoutMs: number;
   pollMs: number;
+  doctorMinFreeGb: number;
 }
 
 export interface CostSettings {
@@ -184,6 +185,7 @@ export function loadConfig(env: Env): Config {
       dicomwebPassword,
       readyTimeoutMs: read.must('MONAI_READY_TIMEOUT_MINUTES') * 60_000,
       pollMs: read.must('MONAI_POLL_SECONDS') * 1000,
+      doctorMinFreeGb: read.must('DOCTOR_MIN_FREE_GB'),
     },
     costs: {
       sampleMs: read.must('SAMPLE_MINUTES') * 60_000,

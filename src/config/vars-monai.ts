@@ -85,6 +85,12 @@ export const MONAI_VARIABLES = {
     doc: 'How long install + start-up may take before the bot gives up (a first install downloads a lot)',
     schema: num(0.05, 240),
   }),
+  DOCTOR_MIN_FREE_GB: spec({
+    name: 'DOCTOR_MIN_FREE_GB',
+    default: '2',
+    doc: '/monai doctor flags the volume when less than this is free',
+    schema: num(0, 100000),
+  }),
   MONAI_POLL_SECONDS: spec({
     name: 'MONAI_POLL_SECONDS',
     default: '1',

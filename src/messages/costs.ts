@@ -21,7 +21,7 @@ function days(value: number): string {
 /** @mention someone, or name them without a notification (quiet hours). */
 export function who(user: { id: string | null; name: string | null }, quiet: boolean): string {
   if (!user.id) return user.name ?? 'someone';
-  if (quiet || user.id.startsWith('console') || user.id === 'auto-stop') return user.name ?? user.id;
+  if (quiet || !/^[UW][A-Z0-9]{2,}$/.test(user.id)) return user.name ?? user.id;
   return `<@${user.id}>`;
 }
 

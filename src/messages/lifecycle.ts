@@ -11,8 +11,9 @@ const VERB: Record<OperationView['kind'], [running: string, done: string, failed
   terminate: ['Terminating', 'terminated', 'Could not terminate'],
 };
 
+/** A Slack user id becomes a mention; the console, auto-stop and other non-ids stay plain text. */
 export function mention(user: string): string {
-  return user.startsWith('console') ? user : `<@${user}>`;
+  return /^[UW][A-Z0-9]{2,}$/.test(user) ? `<@${user}>` : user;
 }
 
 function people(users: readonly string[]): string {

@@ -23,7 +23,7 @@ export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-function invalid(what: string): never {
+export function invalid(what: string): never {
   throw new BotError('INPUT_INVALID', { message: `Refusing to send an unsafe ${what} to the pod.` });
 }
 
@@ -47,11 +47,11 @@ function check(settings: ScriptSettings): void {
   }
 }
 
-const PRELUDE = `set -eu
+export const PRELUDE = `set -eu
 ( set -o pipefail ) 2>/dev/null && set -o pipefail
 mark() { printf '${MARKER} %s\\n' "$*"; }`;
 
-function paths(volume: string) {
+export function paths(volume: string) {
   const state = `${volume}/.monai-pod-bot`;
   return {
     state,
@@ -63,7 +63,7 @@ function paths(volume: string) {
 }
 
 /** True when the recorded server process still runs (guarding against a reused PID). */
-function runningFunction(pidfile: string): string {
+export function runningFunction(pidfile: string): string {
   return `running() {
   [ -f ${shellQuote(pidfile)} ] || return 1
   pid=$(cat ${shellQuote(pidfile)} 2>/dev/null) || return 1
@@ -217,6 +217,12 @@ export function tailScript(volume: string, lines: number): string {
 }
 
 export interface SetupMarker {
+  check?: string;
+  status?: string;
+  count?: string;
+  reason?: string;
+  avail_kb?: string;
+  total_kb?: string;
   step?: string;
   state?: string;
   server?: string;

@@ -4,7 +4,7 @@ import type { CommandRouter } from '../commands/router.js';
 import type { SlackConfig } from '../config/load.js';
 import type { CommandContext, Surface } from '../frontend/surface.js';
 import { boltLogger, type Logger } from '../log.js';
-import type { Message } from '../messages/blocks.js';
+import type { Block, Message } from '../messages/blocks.js';
 import type { Redactor } from '../redact.js';
 import { slackSurface } from './surface.js';
 
@@ -19,6 +19,10 @@ export interface SlackAppOptions {
   clientPingTimeoutMs?: number;
   /** Receives each command's background work (tests and shutdown wait for it). */
   onWork?: (work: Promise<void>) => void;
+  /** The App Home tab as it should look now. */
+  home: () => Promise<{ type: 'home'; blocks: Block[] }>;
+  /** An answer to a question asked in a mention or a DM. */
+  answer: (question: string) => Message;
 }
 
 export interface SlackFrontEnd {
@@ -92,7 +96,9 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
     } catch {
       value = {};
     }
-    const channel = body.channel?.id ?? body.container?.channel_id;
+    // A button on the App Home tab has no channel: its progress goes to the user's DM with the bot.
+    const fromHome = body.container?.type === 'view';
+    const channel = body.channel?.id ?? body.container?.channel_id ?? (fromHome ? body.user.id : undefined);
     if (typeof value.command !== 'string' || !channel) {
       logger.warn('button with an unexpected payload ignored', { actionId: (action as { action_id?: string }).action_id, user: body.user.id });
       return;
@@ -109,7 +115,32 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
       },
     };
     const { work } = await options.router.handle(ctx);
-    dispatch(work);
+    dispatch(fromHome ? work.then(() => publishHome(body.user.id)) : work);
+  });
+
+  const publishHome = async (user: string) => {
+    try {
+      await app.client.views.publish({ user_id: user, view: redactor.redactDeep(await options.home()) });
+    } catch (error) {
+      logger.warn('could not publish the App Home tab', { user, error });
+    }
+  };
+
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab === 'home') await publishHome(event.user);
+  });
+
+  // A mention, or a DM, is a question: the best troubleshooting topic answers it, in the thread.
+  app.event('app_mention', async ({ event, say }) => {
+    const question = (event.text ?? '').replace(/<@[A-Z0-9]+>/g, '').trim();
+    const { text, blocks } = redactor.redactDeep(options.answer(question));
+    await say({ text, blocks, thread_ts: event.thread_ts ?? event.ts });
+  });
+
+  app.message(async ({ message, say }) => {
+    if (message.channel_type !== 'im' || message.subtype !== undefined || 'bot_id' in message) return;
+    const { text, blocks } = redactor.redactDeep(options.answer(message.text ?? ''));
+    await say({ text, blocks });
   });
 
   app.error((async ({ error }: { error: Error }) => {

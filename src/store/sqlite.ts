@@ -77,6 +77,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
     VALUES (@id, @kind, @podName, @status, @view, @memory, @params, @channel, @messageTs, @createdAt, @updatedAt)`);
   const getOperation = db.prepare('SELECT * FROM operations WHERE id = ?');
   const unfinished = db.prepare("SELECT * FROM operations WHERE status = 'running' ORDER BY created_at");
+  const recent = db.prepare('SELECT * FROM operations ORDER BY created_at DESC, rowid DESC LIMIT ?');
+  const lastOf = db.prepare("SELECT * FROM operations WHERE kind = ? AND status = 'succeeded' ORDER BY created_at DESC, rowid DESC LIMIT 1");
   const getPod = db.prepare('SELECT * FROM managed_pods WHERE pod_name = ?');
   const setPod = db.prepare(`
     INSERT INTO managed_pods (pod_name, pod_id, started_by, started_at, started_channel, started_by_name)
@@ -120,6 +122,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
         return row ? toOperation(row) : null;
       },
       unfinished: async () => (unfinished.all() as Row[]).map(toOperation),
+      recent: async (limit) => (recent.all(limit) as Row[]).map(toOperation),
+      lastOf: async (kind) => {
+        const row = lastOf.get(kind) as Row | undefined;
+        return row ? toOperation(row) : null;
+      },
     },
     pods: {
       get: async (podName) => {

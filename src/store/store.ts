@@ -40,6 +40,10 @@ export interface OperationRepo {
   get(id: string): Promise<OperationRecord | null>;
   /** Operations that were running when the bot last stopped. */
   unfinished(): Promise<OperationRecord[]>;
+  /** The newest operations, newest first. */
+  recent(limit: number): Promise<OperationRecord[]>;
+  /** The newest successful operation of a kind. */
+  lastOf(kind: OperationRecord['kind']): Promise<OperationRecord | null>;
 }
 
 export interface PodRegistry {

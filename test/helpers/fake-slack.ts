@@ -240,3 +240,23 @@ export function buttonClick(fake: FakeSlack, command: string, user = 'U0CAROL', 
     ],
   };
 }
+
+/** A signed Events API callback (JSON body), e.g. app_mention or app_home_opened. */
+export function signedEvent(url: string, event: Record<string, unknown>, options: { secret?: string } = {}): Promise<Response> {
+  const body = JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'T0LAB',
+    api_app_id: 'A0MONAI',
+    event: { event_ts: `${Date.now() / 1000}`, ...event },
+    type: 'event_callback',
+    event_id: `Ev${randomUUID().slice(0, 8)}`,
+    event_time: Math.floor(Date.now() / 1000),
+  });
+  const ts = String(Math.floor(Date.now() / 1000));
+  const signature = `v0=${createHmac('sha256', options.secret ?? SIGNING_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature },
+    body,
+  });
+}

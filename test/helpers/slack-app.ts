@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { troubleshootMessage } from '../../src/messages/knowledge.js';
 import { createSlackApp, type SlackFrontEnd } from '../../src/slack/app.js';
 import type { Harness } from './harness.js';
 
@@ -21,6 +22,8 @@ export async function startSlack(harness: Harness, mode: 'http' | 'socket'): Pro
     router: harness.bot.router,
     logger: harness.logger,
     redactor: harness.redactor,
+    home: () => harness.bot.home(),
+    answer: troubleshootMessage,
     retries: 0,
     clientPingTimeoutMs: 2000,
     onWork: (promise) => work.push(promise),

@@ -6,11 +6,16 @@ import { COMMANDS } from '../../src/commands/catalog.js';
 interface Manifest {
   display_information: { name: string; description?: string };
   features: {
+    app_home: Record<string, boolean>;
     bot_user: { display_name: string };
     slash_commands: { command: string; description: string; usage_hint?: string; should_escape?: boolean; url?: string }[];
   };
   oauth_config: { scopes: { bot: string[] } };
-  settings: { interactivity: { is_enabled: boolean; request_url?: string }; socket_mode_enabled: boolean };
+  settings: {
+    interactivity: { is_enabled: boolean; request_url?: string };
+    socket_mode_enabled: boolean;
+    event_subscriptions?: { bot_events: string[] };
+  };
 }
 
 const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as Manifest;
@@ -34,8 +39,10 @@ describe('manifest.yml', () => {
     expect(hinted).toEqual(COMMANDS.map((entry) => entry.name));
   });
 
-  it('asks for the scopes the bot uses and no more', () => {
-    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'commands']);
+  it('asks for the scopes the bot uses and no more, with the events they deliver', () => {
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['app_mentions:read', 'chat:write', 'commands', 'im:history']);
+    expect(manifest.settings.event_subscriptions?.bot_events.sort()).toEqual(['app_home_opened', 'app_mention', 'message.im']);
+    expect(manifest.features.app_home).toEqual({ home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: false });
   });
 
   it('turns on Socket Mode and interactivity (for the buttons)', () => {

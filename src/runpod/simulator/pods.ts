@@ -115,7 +115,7 @@ async function boot(pod: SimPod, options: BootOptions): Promise<void> {
   if (pod.desiredStatus !== 'RUNNING') return;
   const ports: SimRuntime['ports'] = [];
   for (const { port, protocol } of declared) {
-    const mapping = await PublicPort.open('127.0.0.1', targets.get(port) ?? null);
+    const mapping = await PublicPort.open('127.0.0.1', port, targets.get(port) ?? null);
     pod.publicPorts.push(mapping);
     if (protocol === 'tcp') {
       // The public mapping, plus the private duplicate some hosts report. Every address is a

@@ -16,8 +16,10 @@ export class PublicPort {
   private readonly sockets = new Set<net.Socket>();
   port = 0;
 
-  static async open(host: string, target: Target | null): Promise<PublicPort> {
-    const mapping = new PublicPort();
+  private constructor(readonly privatePort: number) {}
+
+  static async open(host: string, privatePort: number, target: Target | null): Promise<PublicPort> {
+    const mapping = new PublicPort(privatePort);
     await mapping.listen(host, target);
     return mapping;
   }

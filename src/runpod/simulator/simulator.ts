@@ -132,6 +132,11 @@ export class RunPodSimulator {
     this.pod(id).gpuUtilPercent = Math.round(percent);
   }
 
+  /** RunPod's NAT stops forwarding one port: the mapping is still listed, connections are refused. */
+  async breakPort(id: string, privatePort: number): Promise<void> {
+    await Promise.all(this.pod(id).publicPorts.filter((port) => port.privatePort === privatePort).map((port) => port.close()));
+  }
+
   setHostFull(id: string, full: boolean): void {
     this.pod(id).hostFull = full;
   }

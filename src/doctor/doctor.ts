@@ -1,0 +1,163 @@
+import { asBotError } from '../errors.js';
+import type { MonaiApi } from '../monai/api.js';
+import { doctorScript } from '../monai/doctor-script.js';
+import { parseMarker, type SetupMarker } from '../monai/setup-script.js';
+import { apiUrl, pickPod, podEndpoints } from '../pod/endpoints.js';
+import type { Redactor } from '../redact.js';
+import type { RunPodApi, Snapshot } from '../runpod/api.js';
+import type { PodShell, PodShellConnector } from '../ssh/shell.js';
+import type { Store } from '../store/store.js';
+import { formatMoney } from '../util/format.js';
+
+export type CheckStatus = 'pending' | 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  id: string;
+  label: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+export const CHECKS: readonly { id: string; label: string }[] = [
+  { id: 'runpod', label: 'RunPod API key' },
+  { id: 'pod', label: 'The pod and its state' },
+  { id: 'ports', label: 'Ports 8000 and 22 mapped' },
+  { id: 'ssh', label: 'SSH to the pod' },
+  { id: 'process', label: 'MONAI Label process' },
+  { id: 'info', label: '/info/ from outside' },
+  { id: 'models', label: 'Requested models loaded' },
+  { id: 'gpu', label: 'GPU visible to MONAI Label' },
+  { id: 'dicomweb', label: 'DICOMweb server from the pod' },
+  { id: 'disk', label: 'Free space on the volume' },
+];
+
+export interface DoctorDeps {
+  runpod: RunPodApi;
+  store: Store;
+  connector: PodShellConnector;
+  monai: MonaiApi;
+  redactor: Redactor;
+  podName: string;
+  volume: string;
+  dicomwebUrl: string | undefined;
+  defaultModels: readonly string[];
+  minFreeGb: number;
+  signal?: AbortSignal;
+}
+
+/** Thrown inside a check to stop the run there: what follows cannot be checked. */
+class Blocked extends Error {}
+
+/**
+ * Checks the chain from the RunPod key to the DICOMweb server, in order, reporting each result as
+ * it comes; stops at the first failure that makes the next checks meaningless.
+ */
+export async function runDoctor(deps: DoctorDeps, report: (results: readonly CheckResult[]) => void): Promise<CheckResult[]> {
+  const results: CheckResult[] = CHECKS.map((check) => ({ ...check, status: 'pending', detail: '' }));
+  const set = (id: string, status: CheckStatus, detail: string, fix?: string) => {
+    const index = results.findIndex((result) => result.id === id);
+    results[index] = { ...results[index]!, status, detail: deps.redactor.redact(detail), ...(fix ? { fix } : {}) };
+    report(results);
+  };
+  const block = (id: string, detail: string, fix: string): never => {
+    set(id, 'fail', detail, fix);
+    throw new Blocked();
+  };
+  let shell: PodShell | null = null;
+  try {
+    let snapshot: Snapshot | undefined;
+    try {
+      snapshot = await deps.runpod.snapshot(deps.signal);
+    } catch (error) {
+      const failure = asBotError(error);
+      block('runpod', failure.message, failure.action);
+    }
+    set('runpod', 'pass', `The key works; balance ${formatMoney(snapshot!.account.balance)}.`);
+
+    const registered = await deps.store.pods.get(deps.podName);
+    const pod = pickPod(snapshot!.pods, deps.podName, registered?.podId);
+    if (!pod) block('pod', `There is no pod named ${deps.podName}.`, '`/monai start` deploys one.');
+    if (pod!.desiredStatus !== 'RUNNING') block('pod', `${deps.podName} (${pod!.id}) is stopped.`, '`/monai start` resumes it.');
+    if (!pod!.runtime) block('pod', `${deps.podName} is RUNNING but RunPod has not started its container yet.`, 'Wait a minute and run `/monai doctor` again.');
+    set('pod', 'pass', `${pod!.name} (${pod!.id}) runs on ${pod!.gpuDisplayName ?? 'a GPU'} at ${formatMoney(pod!.costPerHr)}/hr.`);
+
+    const endpoints = podEndpoints(pod!);
+    if (!endpoints) {
+      block('ports', 'RunPod lists no public TCP mapping for port 8000 and port 22.', 'The pod needs 8000/tcp and 22/tcp with a public IP. If it was created outside the bot, deploy one with `/monai start new-pod`.');
+    }
+    const base = apiUrl(endpoints!.api);
+    set('ports', 'pass', `8000 → ${endpoints!.api.host}:${endpoints!.api.port}, 22 → ${endpoints!.ssh.host}:${endpoints!.ssh.port}`);
+
+    try {
+      shell = await deps.connector.connect({ podId: pod!.id, ...endpoints!.ssh }, deps.signal, 15_000);
+    } catch (error) {
+      const failure = asBotError(error);
+      block('ssh', failure.message, failure.action);
+    }
+    set('ssh', 'pass', `${endpoints!.ssh.host}:${endpoints!.ssh.port} accepts the bot’s key.`);
+
+    const markers = new Map<string, SetupMarker>();
+    const outcome = await shell!.run(doctorScript(deps.volume, deps.dicomwebUrl ?? 'http://127.0.0.1:9'), {
+      timeoutMs: 60_000,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      onLine: (line) => {
+        const marker = parseMarker(line);
+        if (marker?.check) markers.set(marker.check, marker);
+      },
+    });
+    const process = markers.get('process');
+    if (outcome.code === null || !process) block('process', 'The pod did not answer the check.', 'Run `/monai doctor` again; `/monai logs` shows the server’s log.');
+    if (process!.status !== 'ok') block('process', 'MONAI Label is not running on the pod.', '`/monai restart` starts it; `/monai logs` shows why it stopped.');
+    set('process', 'pass', `MONAI Label runs (pid ${process!.pid}).`);
+
+    const models = await requestedModels(deps);
+    const info = await deps.monai.info(base, deps.signal);
+    if (info.kind === 'ok') {
+      set('info', 'pass', `${base}/info/ answers: ${info.info.name}.`);
+      const missing = models.includes('all') ? [] : models.filter((model) => !info.info.models.includes(model));
+      if (missing.length > 0) set('models', 'fail', `Missing: ${missing.join(', ')}.`, 'Their weights may not have downloaded: check `/monai logs`, then `/monai restart`.');
+      else set('models', 'pass', `${models.join(', ')} loaded.`);
+      const onCpu = info.info.device.length === 1 && info.info.device[0] === 'cpu';
+      if (onCpu) set('gpu', 'fail', 'MONAI Label runs on the CPU: PyTorch in the venv cannot see the GPU.', '`/monai troubleshoot gpu` explains the fix.');
+      else set('gpu', 'pass', `MONAI Label uses ${info.info.device.join(', ') || 'the GPU'}.`);
+    } else {
+      const detail =
+        info.kind === 'error'
+          ? `${base}/info/ fails (HTTP ${info.status}: ${info.detail.slice(0, 200)}).`
+          : `${base}/info/ does not answer from outside (${info.reason}).`;
+      set('info', 'fail', detail, info.kind === 'error' ? 'Usually the DICOMweb server: see its check below.' : 'It may still be starting: `/monai logs`. Otherwise `/monai restart`.');
+      set('models', 'skip', 'Needs /info/.');
+      set('gpu', 'skip', 'Needs /info/.');
+    }
+
+    const dicomweb = markers.get('dicomweb');
+    const status = dicomweb?.status ?? 'error';
+    if (!deps.dicomwebUrl) set('dicomweb', 'skip', 'DICOMWEB_URL is not set.', 'Set DICOMWEB_URL to the Orthanc DICOMweb root.');
+    else if (status === '200' && dicomweb?.count === '0') set('dicomweb', 'warn', 'Orthanc answers, but lists no CT series.', 'Upload CT studies to Orthanc; Next Sample offers only CT series by default.');
+    else if (status === '200' || status === '204') set('dicomweb', 'pass', `A QIDO-RS query from the pod answers (${dicomweb?.count ?? 0} CT series on the first page).`);
+    else if (status === '401' || status === '403') set('dicomweb', 'fail', `Orthanc refused the credentials (HTTP ${status}).`, 'Check DICOMWEB_USERNAME and DICOMWEB_PASSWORD, then `/monai restart`.');
+    else set('dicomweb', 'fail', `The pod cannot query ${new URL(deps.dicomwebUrl).host} (${status === 'error' ? dicomweb?.reason ?? 'no answer' : `HTTP ${status}`}).`, 'Check DICOMWEB_URL, that Orthanc accepts remote connections (RemoteAccessAllowed) and that the pod can reach it.');
+
+    const disk = markers.get('disk');
+    const freeGb = Number(disk?.avail_kb ?? NaN) / 1024 / 1024;
+    const totalGb = Number(disk?.total_kb ?? NaN) / 1024 / 1024;
+    if (!Number.isFinite(freeGb)) set('disk', 'warn', 'The pod did not report free space.', 'Run `/monai doctor` again.');
+    else if (freeGb < deps.minFreeGb) set('disk', 'fail', `${freeGb.toFixed(1)} GB free of ${totalGb.toFixed(0)} GB on ${deps.volume}.`, 'pip and model downloads need room: delete old files, or use a bigger VOLUME_GB on a new pod.');
+    else set('disk', 'pass', `${freeGb.toFixed(1)} GB free of ${totalGb.toFixed(0)} GB on ${deps.volume}.`);
+  } catch (error) {
+    if (!(error instanceof Blocked)) throw error;
+    for (const result of results) if (result.status === 'pending') result.status = 'skip';
+    report(results);
+  } finally {
+    shell?.close();
+  }
+  return results;
+}
+
+/** The models the last start asked for, else the configured default. */
+async function requestedModels(deps: DoctorDeps): Promise<readonly string[]> {
+  const last = await deps.store.operations.lastOf('start');
+  const models = last?.params['models'];
+  return Array.isArray(models) ? (models as string[]) : deps.defaultModels;
+}

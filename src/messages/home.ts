@@ -1,0 +1,51 @@
+import type { OperationRecord } from '../store/store.js';
+import type { StatusView } from '../pod/status.js';
+import { formatDuration, formatMoney } from '../util/format.js';
+import { actions, context, divider, header, section, type Block } from './blocks.js';
+import { localTime } from './costs.js';
+import { mention } from './lifecycle.js';
+import { stopConfirm } from './status.js';
+
+const STATE: Record<StatusView['state'], string> = {
+  absent: '⚪ No pod',
+  ready: '🟢 Running',
+  initializing: '🟡 Starting (no runtime yet)',
+  'mapping-ports': '🟡 Starting (ports not mapped yet)',
+  stopped: '⏹️ Stopped',
+  other: '❔ Unknown',
+};
+
+const PHASE: Record<string, string> = { succeeded: '✅', failed: '❌', cancelled: '⏹️', running: '⏳' };
+
+/** The App Home tab: the pod at a glance, Start/Stop, and who did what lately. Pure. */
+export function homeView(status: StatusView, history: readonly OperationRecord[], now: number, zone: string): { type: 'home'; blocks: Block[] } {
+  const facts = [`*State:* ${STATE[status.state]}`];
+  if (status.pod) facts.push(`*GPU:* ${status.pod.gpu ?? '—'} · *${formatMoney(status.pod.costPerHr)}/hr* while running · ${status.pod.volumeGb} GB volume`);
+  if (status.apiUrl) facts.push(`*URL for 3D Slicer:* \`${status.apiUrl}\``);
+  if (status.idle?.keptUntil && status.idle.keptUntil > now) facts.push(`*Kept* until ${localTime(status.idle.keptUntil, zone)} by ${mention(status.idle.keptBy ?? 'someone')}`);
+  else if (status.idle?.idleMinutes) facts.push(`*Idle for* ${formatDuration(status.idle.idleMinutes * 60_000)}`);
+  if (status.stoppedStoragePerMonth !== null) facts.push(`Stopped, its volume costs ${formatMoney(status.stoppedStoragePerMonth)}/month.`);
+  if (status.operation) facts.push(`⏳ A ${status.operation.kind} is under way, requested by ${status.operation.requestedBy.map(mention).join(', ')}.`);
+  const buttons =
+    status.operation !== null
+      ? []
+      : status.state === 'ready' || status.state === 'initializing' || status.state === 'mapping-ports'
+        ? [{ label: 'Stop the pod', command: 'stop', style: 'danger' as const, confirm: stopConfirm(status) }]
+        : [{ label: 'Start the pod', command: 'start', style: 'primary' as const }];
+  const recent = history.slice(0, 8).map((record) => {
+    const when = localTime(record.createdAt, zone);
+    const by = record.view.requestedBy.map(mention).join(', ');
+    return `${PHASE[record.status] ?? '•'} ${when} · ${record.kind} by ${by}${record.view.error ? ` — ${record.view.error.message.slice(0, 80)}` : ''}`;
+  });
+  return {
+    type: 'home',
+    blocks: [
+      header(`MONAI Label pod: ${status.podName}`),
+      section(facts.join('\n')),
+      ...(buttons.length > 0 ? [actions(buttons)] : []),
+      divider(),
+      section(`*Recent actions*\n${recent.length > 0 ? recent.join('\n') : 'Nothing yet.'}`),
+      context(`As of ${localTime(now, zone)} · \`/monai help\` lists the commands · \`/monai doctor\` checks every link`),
+    ],
+  };
+}

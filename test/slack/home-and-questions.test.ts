@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { homeView } from '../../src/messages/home.js';
+import { blocksToText } from '../../src/messages/blocks.js';
+import type { StatusView } from '../../src/pod/status.js';
+import type { OperationRecord } from '../../src/store/store.js';
+import { buttonClick, FakeSlack, SIGNING_SECRET, signedAction, signedEvent } from '../helpers/fake-slack.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { startSlack, type RunningSlack } from '../helpers/slack-app.js';
+
+const NOW = Date.parse('2026-11-28T15:00:00Z');
+
+function status(fields: Partial<StatusView> = {}): StatusView {
+  return {
+    podName: 'monai-label',
+    state: 'ready',
+    pod: { id: 'abc123', name: 'monai-label', status: 'RUNNING', gpu: 'RTX 4090', gpuCount: 1, costPerHr: 0.69, volumeGb: 30 },
+    apiUrl: 'http://127.0.0.1:41000',
+    uptimeSeconds: 3600,
+    lastStatusChange: null,
+    stoppedStoragePerMonth: null,
+    account: null,
+    operation: null,
+    asOf: NOW,
+    idle: { idleMinutes: 42, keptUntil: null, keptBy: null },
+    ...fields,
+  };
+}
+
+function record(kind: OperationRecord['kind'], by: string, minutesAgo: number, status: OperationRecord['status']): OperationRecord {
+  const at = NOW - minutesAgo * 60_000;
+  return {
+    id: `op-${minutesAgo}`,
+    kind,
+    podName: 'monai-label',
+    status,
+    view: { id: 'x', kind, podName: 'monai-label', phase: status, requestedBy: [by], startedAt: at, updatedAt: at, finishedAt: at, conditions: [], pod: null, result: null, error: status === 'failed' ? { code: 'RUNPOD_HOST_FULL', message: 'The pod’s machine has no free GPU.', action: '' } : null },
+    memory: {},
+    params: {},
+    channel: 'C0LAB',
+    messageTs: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+describe('the App Home view', () => {
+  it('shows state, URL, GPU, $/hr, idle time, a Stop button behind a confirm, and who did what', () => {
+    const view = homeView(status(), [record('start', 'U0ALICE', 60, 'succeeded'), record('stop', 'auto-stop', 300, 'succeeded'), record('start', 'U0BOB', 400, 'failed')], NOW, 'UTC');
+    expect(view.type).toBe('home');
+    expect(blocksToText(view.blocks).split('\n')).toEqual([
+      'MONAI LABEL POD: MONAI-LABEL',
+      '*State:* 🟢 Running',
+      '*GPU:* RTX 4090 · *$0.69/hr* while running · 30 GB volume',
+      '*URL for 3D Slicer:* `http://127.0.0.1:41000`',
+      '*Idle for* 42 min',
+      '  [Stop the pod] → type: /monai stop (MONAI Label goes offline for everyone using monai-label. The 30 GB volume and its data are kept.)',
+      '————————————————————',
+      '*Recent actions*',
+      '✅ 14:00 · start by <@U0ALICE>',
+      '✅ 10:00 · stop by auto-stop',
+      '❌ 08:20 · start by <@U0BOB> — The pod’s machine has no free GPU.',
+      '  · As of 15:00 · `/monai help` lists the commands · `/monai doctor` checks every link',
+    ]);
+  });
+
+  it('offers Start for a stopped pod and shows what its volume costs', () => {
+    const view = homeView(status({ state: 'stopped', apiUrl: null, stoppedStoragePerMonth: 6, idle: null }), [], NOW, 'UTC');
+    const text = blocksToText(view.blocks);
+    expect(text).toContain('*State:* ⏹️ Stopped');
+    expect(text).toContain('Stopped, its volume costs $6.00/month.');
+    expect(text).toContain('[Start the pod] → type: /monai start');
+    expect(text).toContain('Nothing yet.');
+  });
+});
+
+describe('App Home, mentions and DMs through Slack', () => {
+  let fake: FakeSlack;
+  let harness: Harness;
+  let running: RunningSlack;
+  beforeEach(async () => {
+    fake = await new FakeSlack().start();
+    harness = await startHarness({ env: { SLACK_BOT_TOKEN: 'xoxb-test-bot-token', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl } });
+    running = await startSlack(harness, 'http');
+  });
+  afterEach(async () => {
+    await running.settle();
+    await running.slack.stop();
+    await harness.close();
+    await fake.close();
+  });
+
+  it('publishes the Home tab when it is opened', async () => {
+    expect((await signedEvent(running.url, { type: 'app_home_opened', user: 'U0ALICE', channel: 'D0ALICE', tab: 'home' })).status).toBe(200);
+    const publish = await fake.waitFor(() => fake.callsTo('views.publish')[0]);
+    expect(publish.args['user_id']).toBe('U0ALICE');
+    expect(JSON.stringify(publish.args['view'])).toContain('MONAI Label pod: monai-label');
+    expect(JSON.stringify(publish.args['view'])).toContain('Start the pod');
+  });
+
+  it('runs a Home button, reports in the DM and refreshes the tab', async () => {
+    const click = { ...buttonClick(fake, 'start', 'U0ALICE'), container: { type: 'view', view_id: 'V1' }, view: { id: 'V1', type: 'home' } };
+    delete (click as { channel?: unknown }).channel;
+    expect((await signedAction(running.url, click)).status).toBe(200);
+    await fake.waitFor(() => running.work.length === 1);
+    await running.settle();
+    const post = fake.callsTo('chat.postMessage')[0]!;
+    expect(post.args['channel']).toBe('U0ALICE');
+    expect([...fake.messages.values()][0]!.text).toContain('monai-label is ready');
+    expect(JSON.stringify(fake.callsTo('views.publish').at(-1)?.args['view'])).toContain('Stop the pod');
+  });
+
+  it('answers a mention in its thread with the best topic and its links', async () => {
+    await signedEvent(running.url, { type: 'app_mention', user: 'U0ALICE', channel: 'C0LAB', ts: '1700000001.000100', text: '<@U0BOT> Slicer cannot connect, failed to fetch models' });
+    const reply = await fake.waitFor(() => fake.callsTo('chat.postMessage')[0]);
+    expect(reply.args['channel']).toBe('C0LAB');
+    expect(reply.args['thread_ts']).toBe('1700000001.000100');
+    expect(JSON.stringify(reply.args['blocks'])).toContain('https://');
+  });
+
+  it('answers a question in a DM, and ignores its own messages', async () => {
+    await signedEvent(running.url, { type: 'message', channel_type: 'im', channel: 'D0ALICE', user: 'U0ALICE', ts: '1700000002.000100', text: 'next sample does nothing' });
+    await signedEvent(running.url, { type: 'message', channel_type: 'im', channel: 'D0ALICE', bot_id: 'B0BOT', user: 'U0BOT', ts: '1700000003.000100', text: 'echo' });
+    const reply = await fake.waitFor(() => fake.callsTo('chat.postMessage')[0]);
+    expect(reply.args['channel']).toBe('D0ALICE');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+});
