@@ -15,6 +15,7 @@ import type { KeyPair } from './ssh/keys.js';
 import { NodeSshConnector } from './ssh/node-ssh.js';
 import type { PodShellConnector } from './ssh/shell.js';
 import type { Store } from './store/store.js';
+import { Auditor } from './audit/audit.js';
 import { CostGuard } from './costs/guard.js';
 import { Digests } from './costs/digests.js';
 import type { Surface } from './frontend/surface.js';
@@ -53,6 +54,7 @@ export interface Bot {
   connector: PodShellConnector;
   guard: CostGuard;
   digests: Digests;
+  auditor: Auditor;
   /** The App Home tab as it should look now. */
   home(): Promise<ReturnType<typeof homeView>>;
   doctor(report: (results: readonly CheckResult[]) => void, overrides?: Partial<DoctorDeps>): Promise<CheckResult[]>;
@@ -104,6 +106,7 @@ export function createBot(deps: BotDeps): Bot {
   };
   const controller = new PodController({ ...lifecycle, newId: deps.newId ?? (() => randomUUID().slice(0, 8)) });
   const costLogger = logger.child({ component: 'costs' });
+  const auditor = new Auditor(store.audit, logger.child({ component: 'audit' }), deps.redactor, clock);
   const guard = new CostGuard({
     snapshots,
     store,
@@ -113,6 +116,7 @@ export function createBot(deps: BotDeps): Bot {
     logger: costLogger,
     settings: config.costs,
     podName: config.pod.name,
+    auditor,
   });
   const digests = new Digests({ snapshots, store, clock, logger: costLogger, settings: config.costs, podName: config.pod.name });
   const doctor = (report: (results: readonly CheckResult[]) => void, overrides: Partial<DoctorDeps> = {}) =>
@@ -137,6 +141,8 @@ export function createBot(deps: BotDeps): Bot {
     snapshots,
     store,
     settings: config.pod,
+    access: config.access,
+    auditor,
     clock,
     logger: logger.child({ component: 'commands' }),
     progressIntervalMs: deps.progressIntervalMs ?? 2000,
@@ -156,12 +162,14 @@ export function createBot(deps: BotDeps): Bot {
     connector,
     guard,
     digests,
+    auditor,
     doctor,
     home: async () => homeView(await router.statusView(), await store.operations.recent(8), clock.now(), config.costs.timeZone),
     scheduler: (surface, channel) =>
       new Scheduler({
         guard,
         digests,
+        auditor,
         store,
         settings: config.costs,
         clock,

@@ -15,6 +15,8 @@ import { GraphQLRunPod } from './runpod/graphql-client.js';
 import { loadKeyPair, type KeyPair } from './ssh/keys.js';
 import { troubleshootMessage } from './messages/knowledge.js';
 import { createSlackApp } from './slack/app.js';
+import { recover } from './pod/recovery.js';
+import type { Surface } from './frontend/surface.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { systemClock } from './util/clock.js';
 import { VERSION } from './version.js';
@@ -89,11 +91,15 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
   const bot = createBot({ config, logger, redactor, runpod, store, sshKey: sshKey! });
 
   try {
+    const recovery = (surface: Surface, channel: string | undefined) =>
+      recover({ ...bot, live: bot.router.live, store, clock: systemClock, logger, surface, channel, podName: config.pod.name });
     if (consoleMode) {
       const surface = new ConsoleSurface(io.stdout, redactor);
       const scheduler = bot.scheduler(surface, CONSOLE_CHANNEL);
       await scheduler.start();
+      const resumed = await recovery(surface, CONSOLE_CHANNEL);
       await runConsole({ input: io.stdin, output: io.stdout, surface, router: bot.router, interactive: io.interactive });
+      await Promise.all(resumed);
       await scheduler.stop();
       await bot.controller.close();
       return 0;
@@ -107,25 +113,34 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
       redactor,
       home: () => bot.home(),
       answer: troubleshootMessage,
-      onWork: (promise) => {
-        work.add(promise);
-        void promise.finally(() => work.delete(promise));
-      },
+      claimButton: (key, user) => store.clicks.claim(key, user, Date.now()),
+      onWork: (promise) => track(work, promise),
     });
     await slack.start();
     const scheduler = bot.scheduler(slack.surface, config.costs.digestChannel);
     await scheduler.start();
+    for (const promise of await recovery(slack.surface, config.costs.digestChannel)) track(work, promise.then(() => undefined));
     logger.info('monai-pod-bot is running', { version: VERSION, mode: config.mode, pod: config.pod.name });
     const signal = await io.stopSignal;
+    // Within 10 s: stop taking requests, let the work under way finish or pause it where it
+    // stands (its state is saved; the next start carries on), update the messages, exit.
     logger.info('stopping', { signal });
-    await scheduler.stop();
+    const stopping = Date.now();
     await slack.stop();
-    await Promise.race([bot.controller.close(), new Promise((resolve) => setTimeout(resolve, 8000).unref())]);
+    await scheduler.stop();
+    await bot.controller.shutdown(5000);
+    await Promise.race([Promise.all(work), new Promise((resolve) => setTimeout(resolve, Math.max(0, 8500 - (Date.now() - stopping))).unref())]);
+    logger.info('stopped', { afterMs: Date.now() - stopping });
     return 0;
   } finally {
     await world?.close();
     await store.close();
   }
+}
+
+function track(work: Set<Promise<void>>, promise: Promise<void>): void {
+  work.add(promise);
+  void promise.finally(() => work.delete(promise));
 }
 
 function stopSignal(): Promise<string> {

@@ -23,7 +23,7 @@ function variants(secret: string): string[] {
 }
 
 export class Redactor {
-  private readonly secrets: string[];
+  private readonly secrets: RegExp[];
 
   /** Values shorter than 6 characters are ignored: too likely to occur by chance. */
   constructor(secrets: Iterable<string | undefined>) {
@@ -35,12 +35,14 @@ export class Redactor {
       for (const line of secret.split('\n')) if (line.trim().length >= 16) list.add(line.trim());
     }
     // Longest first so a secret containing another is replaced whole.
-    this.secrets = [...list].sort((a, b) => b.length - a.length);
+    this.secrets = [...list]
+      .sort((a, b) => b.length - a.length)
+      .map((secret) => new RegExp(secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'));
   }
 
   redact(text: string): string {
     let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join(REDACTED);
+    for (const secret of this.secrets) out = out.replace(secret, REDACTED);
     for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
     return out;
   }

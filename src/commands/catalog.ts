@@ -1,5 +1,21 @@
 /** The /monai commands: what help lists and what the manifest's usage hint names. */
-export type CommandName = 'start' | 'stop' | 'status' | 'logs' | 'restart' | 'keep' | 'costs' | 'doctor' | 'troubleshoot' | 'help';
+/** Commands that only inform: anyone may run them anywhere. */
+export const OPEN_COMMANDS: ReadonlySet<CommandName> = new Set(['help', 'troubleshoot']);
+
+export type CommandName =
+  | 'start'
+  | 'stop'
+  | 'status'
+  | 'logs'
+  | 'restart'
+  | 'keep'
+  | 'costs'
+  | 'doctor'
+  | 'troubleshoot'
+  | 'history'
+  | 'terminate'
+  | 'forget-host-key'
+  | 'help';
 
 export type Access = 'member' | 'admin';
 
@@ -74,6 +90,27 @@ export const COMMANDS: readonly CommandInfo[] = [
     summary: 'The fix and the right docs for a problem, e.g. Slicer cannot connect. Mentioning me or a DM works too.',
     example: '/monai troubleshoot slicer cannot connect',
     access: 'member',
+  },
+  {
+    name: 'history',
+    usage: 'history',
+    summary: 'The last 20 things done with the bot — by whom, when, and how they ended — privately.',
+    example: '/monai history',
+    access: 'member',
+  },
+  {
+    name: 'terminate',
+    usage: 'terminate',
+    summary: 'Admins: delete the pod and its volume for good (asks for confirmation).',
+    example: '/monai terminate',
+    access: 'admin',
+  },
+  {
+    name: 'forget-host-key',
+    usage: 'forget-host-key',
+    summary: 'Admins: accept a new SSH host key for the pod after checking why it changed (asks for confirmation).',
+    example: '/monai forget-host-key',
+    access: 'admin',
   },
   { name: 'help', usage: 'help', summary: 'This list.', example: '/monai help', access: 'member' },
 ];

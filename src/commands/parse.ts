@@ -3,7 +3,7 @@ import { escapeSlack } from '../messages/blocks.js';
 import { parseModels } from '../monai/models.js';
 
 export type Command =
-  | { kind: 'start'; newPod: boolean; models: string[] | null }
+  | { kind: 'start'; newPod: boolean; models: string[] | null; confirmed?: boolean }
   | { kind: 'stop' }
   | { kind: 'status' }
   | { kind: 'help' }
@@ -13,6 +13,9 @@ export type Command =
   | { kind: 'costs' }
   | { kind: 'doctor' }
   | { kind: 'troubleshoot'; question: string }
+  | { kind: 'history' }
+  | { kind: 'terminate'; confirmed: boolean }
+  | { kind: 'forget-host-key'; confirmed: boolean }
   | { kind: 'invalid'; reason: string };
 
 export const MAX_COMMAND_LENGTH = 500;
@@ -46,12 +49,21 @@ function shown(text: string, max = 80): string {
 
 function parseStart(args: string[]): Command {
   const newPod = args.includes('new-pod');
-  const rest = args.filter((arg) => arg !== 'new-pod');
-  if (rest.length === 0) return { kind: 'start', newPod, models: null };
+  const confirmed = newPod && args.includes('confirmed');
+  const rest = args.filter((arg) => arg !== 'new-pod' && !(newPod && arg === 'confirmed'));
+  const base = { kind: 'start' as const, newPod, ...(confirmed ? { confirmed } : {}) };
+  if (rest.length === 0) return { ...base, models: null };
   // Models may be typed with spaces after the commas: "deepgrow_2d, deepgrow_3d".
   const choice = parseModels(rest.join(''));
   if (!choice.ok) return { kind: 'invalid', reason: escapeSlack(choice.reason) };
-  return { kind: 'start', newPod, models: choice.models };
+  return { ...base, models: choice.models };
+}
+
+/** Destructive commands take an optional "confirmed", honoured only from a button or the console. */
+function parseConfirmable(verb: 'terminate' | 'forget-host-key', args: string[]): Command {
+  if (args.length === 0) return { kind: verb, confirmed: false };
+  if (args.length === 1 && args[0] === 'confirmed') return { kind: verb, confirmed: true };
+  return { kind: 'invalid', reason: `\`${verb}\` takes no arguments.` };
 }
 
 function parseLogs(args: string[]): Command {
@@ -88,12 +100,16 @@ export function parseCommand(raw: string): Command {
       return parseLogs(args);
     case 'keep':
       return parseKeep(args);
+    case 'terminate':
+    case 'forget-host-key':
+      return parseConfirmable(verb, args);
     case 'stop':
     case 'status':
     case 'help':
     case 'restart':
     case 'costs':
     case 'doctor':
+    case 'history':
       return args.length === 0 ? { kind: verb } : { kind: 'invalid', reason: `\`${verb}\` takes no arguments.` };
     default:
       return { kind: 'invalid', reason: `“${shown(first, 40)}” is not a /monai command.` };

@@ -1,30 +1,35 @@
-import type { PodSettings } from '../config/load.js';
+import type { Auditor } from '../audit/audit.js';
+import type { AccessSettings, PodSettings } from '../config/load.js';
+import type { CheckResult } from '../doctor/doctor.js';
 import { asBotError, type BotError } from '../errors.js';
-import { LiveMessage } from '../frontend/progress.js';
 import type { CommandContext, Surface } from '../frontend/surface.js';
-import type { Message } from '../messages/blocks.js';
 import type { Logger } from '../log.js';
+import { forgetHostKeyPrompt, historyMessage, newPodPrompt, refusalMessage, terminatePrompt } from '../messages/admin.js';
+import type { Message } from '../messages/blocks.js';
 import { errorMessage, helpMessage, logMessage, noticeMessage } from '../messages/common.js';
-import { mention, operationMessage } from '../messages/lifecycle.js';
-import { statusMessage } from '../messages/status.js';
-import { CHECKS, type CheckResult } from '../doctor/doctor.js';
-import { doctorMessage } from '../messages/doctor.js';
 import { troubleshootMessage } from '../messages/knowledge.js';
+import { mention } from '../messages/lifecycle.js';
+import { statusMessage } from '../messages/status.js';
 import type { PodController } from '../pod/controller.js';
 import { pickPod } from '../pod/endpoints.js';
 import type { OperationKind } from '../pod/operation.js';
-import type { RunningOperation } from '../pod/running-operation.js';
 import { describeStatus, type StatusView } from '../pod/status.js';
+import type { Pod } from '../runpod/api.js';
 import type { SnapshotCache } from '../runpod/snapshot-cache.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
-import { parseCommand } from './parse.js';
+import { allowedCommands, authorize, type Caller } from './access.js';
+import type { CommandName } from './catalog.js';
+import { LiveMessages } from './live.js';
+import { parseCommand, type Command } from './parse.js';
 
 export interface RouterDeps {
   controller: PodController;
   snapshots: SnapshotCache;
   store: Store;
   settings: PodSettings;
+  access: AccessSettings;
+  auditor: Auditor;
   clock: Clock;
   logger: Logger;
   /** Minimum time between two edits of a progress message. */
@@ -40,57 +45,120 @@ export interface RouterDeps {
   doctor: (report: (results: readonly CheckResult[]) => void) => Promise<CheckResult[]>;
 }
 
+/** What a handled command left behind: the work still running, and how to describe its end for the audit. */
+interface Handled {
+  work: Promise<string>;
+  /** Read when the work is done: an operation learns its pod as it goes. */
+  podId?: () => string | null;
+}
+
+const done = (outcome = 'ok'): Handled => ({ work: Promise.resolve(outcome) });
+
 /**
- * Front-end-neutral command handling: Slack and the console both call handle(). It answers
- * quickly and returns the background work it started, which the console waits for.
+ * Front-end-neutral command handling: Slack and the console both call handle(). It checks who may
+ * do what, answers quickly, audits every request, and returns the background work it started
+ * (which the console waits for).
  */
 export class CommandRouter {
-  /** Channels that already show a live message for an operation. */
-  private readonly tracked = new Map<string, Set<string>>();
+  readonly live: LiveMessages;
 
-  constructor(private readonly deps: RouterDeps) {}
+  constructor(private readonly deps: RouterDeps) {
+    this.live = new LiveMessages({ clock: deps.clock, logger: deps.logger, minIntervalMs: deps.progressIntervalMs });
+  }
 
   async handle(ctx: CommandContext): Promise<{ work: Promise<void> }> {
+    const startedAt = this.deps.clock.now();
     const command = parseCommand(ctx.text);
-    const idle = { work: Promise.resolve() };
+    const caller: Caller = { user: ctx.user, channel: ctx.channel, origin: ctx.origin };
+    let handled: Handled;
     try {
-      switch (command.kind) {
-        case 'help':
-          await ctx.reply(helpMessage('member'));
-          return idle;
-        case 'invalid':
-          await ctx.reply(helpMessage('member', command.reason));
-          return idle;
-        case 'status':
-          await ctx.reply(await this.status());
-          return idle;
-        case 'start':
-          return await this.lifecycle(ctx, 'start', {
-            ...(command.newPod ? { newPod: true } : {}),
-            ...(command.models ? { models: command.models } : {}),
-          });
-        case 'stop':
-          return await this.lifecycle(ctx, 'stop', {});
-        case 'restart':
-          return await this.lifecycle(ctx, 'restart', { forceRestart: true });
-        case 'logs':
-          await ctx.reply(logMessage(await this.deps.readLog(command.lines), command.lines));
-          return idle;
-        case 'keep':
-          await ctx.reply(await this.deps.keep(ctx.surface, ctx.user, command.duration));
-          return idle;
-        case 'costs':
-          await ctx.reply(await this.deps.costs());
-          return idle;
-        case 'troubleshoot':
-          await ctx.reply(troubleshootMessage(command.question));
-          return idle;
-        case 'doctor':
-          return { work: this.doctor(ctx) };
-      }
+      handled = await this.dispatch(ctx, command, caller);
     } catch (error) {
-      await this.replyError(ctx, asBotError(error));
-      return idle;
+      const failure = asBotError(error);
+      await this.replyError(ctx, failure);
+      handled = done(`failed:${failure.code}`);
+    }
+    const work = handled.work
+      .catch((error: unknown) => `failed:${asBotError(error).code}`)
+      .then((outcome) =>
+        this.deps.auditor.record({
+          startedAt,
+          actor: ctx.user,
+          channel: ctx.channel,
+          kind: ctx.origin === 'button' || ctx.origin === 'home' ? 'button' : 'command',
+          text: ctx.text.trim(),
+          podId: handled.podId?.() ?? null,
+          outcome,
+        }),
+      );
+    return { work };
+  }
+
+  private async dispatch(ctx: CommandContext, command: Command, caller: Caller): Promise<Handled> {
+    if (command.kind !== 'invalid') {
+      const decision = authorize(this.deps.access, caller, command.kind as CommandName);
+      if (!decision.allowed) {
+        this.deps.logger.warn('request refused', { user: ctx.user, channel: ctx.channel, command: command.kind, origin: ctx.origin });
+        await ctx.reply(refusalMessage(decision.reason));
+        return done('refused');
+      }
+    }
+    if (ctx.claim) {
+      const earlier = await ctx.claim();
+      if (earlier) {
+        this.deps.logger.info('button already used', { user: ctx.user, first: earlier.user, text: ctx.text });
+        await ctx.reply(noticeMessage(`That button was already used by ${earlier.user === ctx.user ? 'you' : mention(earlier.user)}; it acts once.`));
+        return done('already used');
+      }
+    }
+    // Destructive or costly: only a button (after Slack's own confirmation) or an explicit console "confirmed" acts.
+    const confirmed = ctx.origin === 'button' || (ctx.origin === 'console' && 'confirmed' in command && command.confirmed === true);
+    switch (command.kind) {
+      case 'help':
+        await ctx.reply(helpMessage(allowedCommands(this.deps.access, caller)));
+        return done();
+      case 'invalid':
+        await ctx.reply(helpMessage(allowedCommands(this.deps.access, caller), command.reason));
+        return done('invalid');
+      case 'status':
+        await ctx.reply(await this.status());
+        return done();
+      case 'start':
+        if (command.newPod && !confirmed) {
+          await ctx.reply(newPodPrompt(this.deps.settings.name));
+          return done('asked to confirm');
+        }
+        return this.lifecycle(ctx, 'start', { ...(command.newPod ? { newPod: true } : {}), ...(command.models ? { models: command.models } : {}) });
+      case 'stop':
+        return this.lifecycle(ctx, 'stop', {});
+      case 'restart':
+        return this.lifecycle(ctx, 'restart', { forceRestart: true });
+      case 'terminate':
+        return this.terminate(ctx, confirmed);
+      case 'forget-host-key':
+        return this.forgetHostKey(ctx, confirmed);
+      case 'logs':
+        await ctx.reply(logMessage(await this.deps.readLog(command.lines), command.lines));
+        return done();
+      case 'keep':
+        await ctx.reply(await this.deps.keep(ctx.surface, ctx.user, command.duration));
+        return done();
+      case 'costs':
+        await ctx.reply(await this.deps.costs());
+        return done();
+      case 'history':
+        await ctx.reply(historyMessage(await this.deps.auditor.recent(20), this.deps.timeZone));
+        return done();
+      case 'troubleshoot':
+        await ctx.reply(troubleshootMessage(command.question));
+        return done();
+      case 'doctor': {
+        const work = this.live.doctor(ctx, this.deps.doctor).then((results) => {
+          const broken = results.find((result) => result.status === 'fail');
+          return broken ? `failed at ${broken.id}` : 'all checks passed';
+        });
+        return { work };
+      }
     }
   }
 
@@ -100,8 +168,7 @@ export class CommandRouter {
 
   async statusView(): Promise<StatusView> {
     const { snapshot, at } = await this.deps.snapshots.get(this.deps.statusMaxAgeMs);
-    const registered = await this.deps.store.pods.get(this.deps.settings.name);
-    const pod = pickPod(snapshot.pods, this.deps.settings.name, registered?.podId);
+    const pod = await this.managedPod(snapshot.pods);
     const operation = this.deps.controller.active?.view ?? null;
     const now = this.deps.clock.now();
     const idleState = pod ? await this.deps.store.idle.get(pod.id) : null;
@@ -115,67 +182,62 @@ export class CommandRouter {
     return describeStatus({ podName: this.deps.settings.name, pod, account: snapshot.account, operation, asOf: at, idle });
   }
 
+  private async managedPod(pods: readonly Pod[]): Promise<Pod | null> {
+    const registered = await this.deps.store.pods.get(this.deps.settings.name);
+    return pickPod(pods, this.deps.settings.name, registered?.podId);
+  }
+
   /** Returns once the request is acknowledged; `work` settles when the operation ends. */
-  private async lifecycle(ctx: CommandContext, kind: OperationKind, params: Record<string, unknown>): Promise<{ work: Promise<void> }> {
+  private async lifecycle(ctx: CommandContext, kind: OperationKind, params: Record<string, unknown>): Promise<Handled> {
     const { op, joined, behind } = await this.deps.controller.request(kind, { user: ctx.user, channel: ctx.channel, name: ctx.userName }, params);
     this.deps.logger.info('lifecycle request', { operation: op.id, kind, user: ctx.user, channel: ctx.channel, joined });
-    if (joined && this.tracked.get(op.id)?.has(ctx.channel)) {
+    const outcome = (view: { phase: string; error: { code: string } | null }) => (view.error ? `${view.phase}:${view.error.code}` : view.phase);
+    if (joined && this.live.isTracked(op, ctx.channel)) {
       await ctx.reply(noticeMessage(`⏳ A ${kind} is already under way (requested by ${op.view.requestedBy.map(mention).join(', ')}); I added you to it. Progress is in the message above.`));
-      return { work: op.done.then(() => undefined) };
+      return { work: op.done.then((view) => `joined, ${outcome(view)}`), podId: () => op.view.pod?.id ?? null };
     }
     if (behind) {
       await ctx.reply(noticeMessage(`Queued: your ${kind} runs after the ${behind.view.kind} requested by ${behind.view.requestedBy.map(mention).join(', ')}.`));
     }
-    return { work: this.follow(op, ctx) };
+    return { work: this.live.follow(op, ctx).then((view) => outcome(view)), podId: () => op.view.pod?.id ?? null };
   }
 
-  /** The checks in one message, edited as each result comes in. */
-  private async doctor(ctx: CommandContext): Promise<void> {
-    const options = { clock: this.deps.clock, logger: this.deps.logger, minIntervalMs: this.deps.progressIntervalMs };
-    let live: LiveMessage | null = null;
-    try {
-      live = await LiveMessage.post(ctx.surface, ctx.channel, doctorMessage(CHECKS.map((check) => ({ ...check, status: 'pending', detail: '' })), false), options);
-    } catch (error) {
-      await this.replyError(ctx, asBotError(error));
+  private async terminate(ctx: CommandContext, confirmed: boolean): Promise<Handled> {
+    const pod = await this.managedPod((await this.deps.snapshots.fetch()).pods);
+    if (!pod) {
+      await ctx.reply(noticeMessage(`There is no pod named ${this.deps.settings.name}: nothing to terminate.`));
+      return done('no pod');
     }
-    try {
-      const results = await this.deps.doctor((progress) => live?.set(doctorMessage(progress, false)));
-      if (live) await live.final(doctorMessage(results, true));
-      else await ctx.reply(doctorMessage(results, true));
-    } catch (error) {
-      await this.replyError(ctx, asBotError(error));
+    if (!confirmed) {
+      await ctx.reply(terminatePrompt(pod.name, pod.id, pod.volumeInGb));
+      return { ...done('asked to confirm'), podId: () => pod.id };
     }
+    const { op } = await this.deps.controller.request('terminate', { user: ctx.user, channel: ctx.channel, name: ctx.userName }, { podId: pod.id });
+    return { work: this.live.follow(op, ctx).then((view) => (view.error ? `${view.phase}:${view.error.code}` : view.phase)), podId: () => pod.id };
   }
 
-  /** Posts a live message for the operation in the caller's channel and keeps it current. */
-  async follow(op: RunningOperation, ctx: Pick<CommandContext, 'channel' | 'surface' | 'reply'>, existingTs?: string): Promise<void> {
-    const channels = this.tracked.get(op.id) ?? new Set<string>();
-    this.tracked.set(op.id, channels);
-    channels.add(ctx.channel);
-    const options = { clock: this.deps.clock, logger: this.deps.logger, minIntervalMs: this.deps.progressIntervalMs };
-    let live: LiveMessage | null = null;
-    try {
-      live = existingTs
-        ? new LiveMessage(ctx.surface, { channel: ctx.channel, ts: existingTs }, options)
-        : await LiveMessage.post(ctx.surface, ctx.channel, operationMessage(op.view), options);
-      if (!op.messageTs) await op.setMessage(ctx.channel, live.ref.ts);
-    } catch (error) {
-      // Not a member of the channel, or Slack refused: the caller still hears the outcome.
-      this.deps.logger.warn('could not post a progress message', { operation: op.id, channel: ctx.channel, error });
-      await ctx.reply(errorMessage(asBotError(error))).catch(() => undefined);
+  private async forgetHostKey(ctx: CommandContext, confirmed: boolean): Promise<Handled> {
+    const registered = await this.deps.store.pods.get(this.deps.settings.name);
+    const known = registered ? await this.deps.store.hostKeys.get(registered.podId) : null;
+    if (!registered || !known) {
+      await ctx.reply(noticeMessage('The bot remembers no SSH host key for the pod: nothing to forget.'));
+      return done('nothing to forget');
     }
-    const unsubscribe = op.subscribe((view) => live?.set(operationMessage(view)));
-    const final = await op.done;
-    unsubscribe();
-    channels.delete(ctx.channel);
-    if (channels.size === 0) this.tracked.delete(op.id);
-    if (live) await live.final(operationMessage(final));
-    else await ctx.reply(operationMessage(final)).catch(() => undefined);
+    if (!confirmed) {
+      await ctx.reply(forgetHostKeyPrompt(registered.podId, known.fingerprint));
+      return { ...done('asked to confirm'), podId: () => registered.podId };
+    }
+    await this.deps.store.hostKeys.forget(registered.podId);
+    this.deps.logger.warn('SSH host key forgotten by an admin', { podId: registered.podId, fingerprint: known.fingerprint, user: ctx.user });
+    await ctx.reply(noticeMessage(`Forgot \`${known.fingerprint}\` for pod \`${registered.podId}\`. The next SSH connection remembers the key it sees.`));
+    return { ...done('forgotten'), podId: () => registered.podId };
   }
 
   private async replyError(ctx: CommandContext, error: BotError): Promise<void> {
     if (error.code === 'INTERNAL') this.deps.logger.error('command failed', { user: ctx.user, error: error.cause });
     else this.deps.logger.warn('command failed', { user: ctx.user, code: error.code, reason: error.message });
-    await ctx.reply(errorMessage(error));
+    await ctx.reply(errorMessage(error)).catch(() => undefined);
   }
 }
+
+

@@ -62,6 +62,14 @@ export interface CostSettings {
   runwayWarnDays: number;
 }
 
+export interface AccessSettings {
+  /** Channels where the pod may be acted on; empty = any. */
+  channels: readonly string[];
+  /** Users who may act on it; empty = anyone in those channels. */
+  users: readonly string[];
+  admins: readonly string[];
+}
+
 export interface Config {
   /** Where commands come from: Slack over a socket, Slack over HTTP, or the local console. */
   mode: 'socket' | 'http' | 'console';
@@ -71,6 +79,7 @@ export interface Config {
   ssh: SshSettings;
   monai: MonaiSettings;
   costs: CostSettings;
+  access: AccessSettings;
   databasePath: string;
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'auto' | 'json' | 'pretty' };
   /** Every secret value, for the redactor. */
@@ -201,6 +210,11 @@ export function loadConfig(env: Env): Config {
       digestChannel: read.get('DIGEST_CHANNEL'),
       staleDays: read.must('STALE_DAYS'),
       runwayWarnDays: read.must('RUNWAY_WARN_DAYS'),
+    },
+    access: {
+      channels: read.must('ALLOWED_CHANNEL_IDS'),
+      users: read.must('ALLOWED_USER_IDS'),
+      admins: read.must('ADMIN_USER_IDS'),
     },
     databasePath: read.must('DATABASE_PATH'),
     log: { level: read.must('LOG_LEVEL'), format: read.must('LOG_FORMAT') },

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { VariableSpec } from './spec.js';
+import { ACCESS_VARIABLES } from './vars-access.js';
 import { BOT_VARIABLES } from './vars-bot.js';
 import { COST_VARIABLES } from './vars-costs.js';
 import { MONAI_VARIABLES } from './vars-monai.js';
@@ -15,6 +16,7 @@ export const VARIABLES = {
   ...RUNPOD_VARIABLES,
   ...MONAI_VARIABLES,
   ...COST_VARIABLES,
+  ...ACCESS_VARIABLES,
   ...BOT_VARIABLES,
 } satisfies Record<string, VariableSpec>;
 

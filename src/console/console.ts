@@ -102,6 +102,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     const { work } = await options.router.handle({
       user: CONSOLE_USER,
       userName: CONSOLE_USER,
+      origin: 'console',
       channel: CONSOLE_CHANNEL,
       text,
       surface,

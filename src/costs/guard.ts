@@ -1,3 +1,4 @@
+import type { Auditor } from '../audit/audit.js';
 import type { CostSettings } from '../config/load.js';
 import { isBotError } from '../errors.js';
 import type { Surface } from '../frontend/surface.js';
@@ -26,6 +27,7 @@ export interface CostGuardDeps {
   logger: Logger;
   settings: CostSettings;
   podName: string;
+  auditor: Auditor;
 }
 
 export const AUTO_STOP_USER = 'auto-stop';
@@ -119,6 +121,7 @@ export class CostGuard {
     let state = evaluation.state;
     const decision = evaluation.decision;
     if (decision.kind === 'warn' && state) state = await this.warn(to, pod, state, now);
+    if (decision.kind === 'cancel') await this.audit('idle countdown cancelled', pod.id, state?.warning?.channel ?? null, decision.activity);
     if (decision.kind === 'cancel' && state?.warning) {
       await this.edit(surface, state.warning, pod.name, `✅ Activity at ${localTime(now, this.deps.settings.timeZone)} (${decision.activity}): not stopping.`);
       state = { ...state, warning: null };
@@ -127,6 +130,10 @@ export class CostGuard {
     if (state) await this.deps.store.idle.put(state);
     else if (previous) await this.deps.store.idle.delete(pod.id);
     return evaluation;
+  }
+
+  private audit(text: string, podId: string, channel: string | null, outcome: string, startedAt?: number): Promise<void> {
+    return this.deps.auditor.record({ actor: AUTO_STOP_USER, kind: 'auto', text, podId, channel, outcome, ...(startedAt ? { startedAt } : {}) });
   }
 
   private quiet(now: number): boolean {
@@ -156,6 +163,7 @@ export class CostGuard {
     try {
       const ref = await to.surface.post(channel, message);
       this.deps.logger.info('idle warning posted', { podId: pod.id, channel, idleMinutes: Math.round((now - state.idleSince) / 60_000) });
+      await this.audit('idle warning', pod.id, channel, `idle ${formatDuration(now - state.idleSince)}`);
       return { ...state, warning: ref };
     } catch (error) {
       this.deps.logger.warn('could not post the idle warning', { podId: pod.id, channel, error });
@@ -168,6 +176,7 @@ export class CostGuard {
     const idle = formatDuration(now - state.idleSince);
     const { op } = await this.deps.controller.request('stop', { user: AUTO_STOP_USER, channel: state.warning?.channel ?? null, name: 'auto-stop' });
     const view = await op.done;
+    await this.audit('auto-stop', pod.id, state.warning?.channel ?? null, view.error ? `${view.phase}:${view.error.code}` : view.phase, now);
     if (view.phase === 'succeeded') {
       this.deps.logger.info('idle pod stopped', { podId: pod.id, idle });
       if (state.warning) {

@@ -12,6 +12,7 @@ export class LiveMessage {
   private sentAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
+  private finalSent = false;
 
   constructor(
     private readonly surface: Surface,
@@ -39,11 +40,13 @@ export class LiveMessage {
   }
 
   /** Sends the latest content now and waits until every edit has gone out. */
-  async final(message: Message): Promise<void> {
+  async final(message: Message): Promise<boolean> {
     this.latest = message;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.finalSent = false;
     await this.flush(true);
+    return this.finalSent;
   }
 
   private flush(final = false): Promise<void> {
@@ -54,6 +57,7 @@ export class LiveMessage {
       try {
         await this.surface.update(this.ref, message, { final });
         this.sentAt = this.options.clock.now();
+        if (final) this.finalSent = true;
       } catch (error) {
         this.options.logger.warn('could not update a progress message', { channel: this.ref.channel, ts: this.ref.ts, error });
       }

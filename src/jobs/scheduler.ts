@@ -1,5 +1,6 @@
 import { CronJob, CronTime } from 'cron';
 import type { CostSettings } from '../config/load.js';
+import type { Auditor } from '../audit/audit.js';
 import type { Digests } from '../costs/digests.js';
 import type { CostGuard } from '../costs/guard.js';
 import type { Surface } from '../frontend/surface.js';
@@ -39,6 +40,7 @@ export function missedDigest(input: { previous: number | null; lastSentFor: numb
 export interface SchedulerDeps {
   guard: CostGuard;
   digests: Digests;
+  auditor: Auditor;
   store: Store;
   settings: CostSettings;
   clock: Clock;
@@ -99,11 +101,15 @@ export class Scheduler {
   }
 
   private async sendDigest(channel: string, scheduledFor: number): Promise<void> {
+    const startedAt = this.deps.clock.now();
+    let outcome = 'posted';
     try {
       await this.deps.digests.post(this.deps.surface, channel, scheduledFor);
     } catch (error) {
+      outcome = 'failed';
       this.deps.logger.error('digest failed', { error });
     }
+    await this.deps.auditor.record({ startedAt, actor: 'digest', kind: 'auto', channel, text: 'cost digest', podId: null, outcome });
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,4 @@
-import { COMMANDS, type Access } from '../commands/catalog.js';
+import { COMMANDS, type CommandName } from '../commands/catalog.js';
 import type { BotError } from '../errors.js';
 import { context, section, type Message } from './blocks.js';
 
@@ -8,8 +8,8 @@ export function errorMessage(error: BotError): Message {
   return { text: `${error.message} ${error.action}`, blocks: [section(lines.join('\n'))] };
 }
 
-export function helpMessage(access: Access, intro?: string): Message {
-  const allowed = COMMANDS.filter((command) => access === 'admin' || command.access === 'member');
+export function helpMessage(names: readonly CommandName[], intro?: string): Message {
+  const allowed = COMMANDS.filter((command) => names.includes(command.name));
   const lines = allowed.map((command) => `• \`/monai ${command.usage}\` — ${command.summary}  _e.g._ \`${command.example}\``);
   const blocks = [
     ...(intro ? [section(intro)] : []),

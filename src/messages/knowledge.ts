@@ -43,7 +43,7 @@ export function topicListMessage(intro = 'I don’t know that one yet.'): Messag
   const lines = topics.map((topic) => `• \`${topic.id}\` — ${escapeSlack(topic.title)}`);
   const safeIntro = escapeSlack(intro.length > 300 ? `${intro.slice(0, 299)}…` : intro);
   return {
-    text: `${intro} Topics: ${topics.map((topic) => topic.id).join(', ')}`,
+    text: `${safeIntro} Topics: ${topics.map((topic) => topic.id).join(', ')}`,
     blocks: [
       section(`${safeIntro}\n*Topics I can help with* — type ${escapeSlack(troubleshoot('<id>'))} or describe the problem in your own words:`),
       section(lines.join('\n')),

@@ -95,6 +95,7 @@ export function operationMessage(view: OperationView, extra: Block[] = []): Mess
           ? `⏹️ *${running} ${view.podName} — cancelled*`
           : `❌ *${failed} ${view.podName}*`;
   const steps = view.conditions.map((condition) => `${icon(condition, view.phase)} ${condition.message}`);
+  if (view.note) steps.push(view.note);
   const blocks: Block[] = [section([title, ...steps].join('\n'))];
   const lines = outcome(view);
   if (lines.length > 0) blocks.push(section(lines.join('\n')));

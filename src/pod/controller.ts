@@ -22,6 +22,8 @@ export interface RequestOutcome {
   behind: RunningOperation | null;
 }
 
+const PAUSED = '⏸️ Paused: the bot is restarting; it carries on from here when it is back.';
+
 const FAMILY: Record<OperationKind, 'up' | 'down'> = { start: 'up', restart: 'up', stop: 'down', terminate: 'down' };
 
 /**
@@ -75,16 +77,34 @@ export class PodController {
   resume(records: readonly OperationRecord[]): RunningOperation[] {
     const ops = records.map((record) => new RunningOperation(record, this.deps));
     for (const op of ops) {
+      op.resumeNote('🔁 The bot restarted and carries on from where it was.');
       this.onCreate(op);
       this.draining = this.draining.then(() => this.run(op));
     }
     return ops;
   }
 
-  /** Stops taking requests and waits (bounded by the caller) for the operation under way. */
+  /** Stops taking requests and waits for the operation under way (for tests and the console). */
   async close(): Promise<void> {
     this.closed = true;
     await this.draining;
+  }
+
+  /**
+   * Shutting down (SIGTERM): take no more requests, give the operation under way `graceMs` to
+   * finish, then pause it (and anything queued) where it stands; its saved state lets the next
+   * start of the bot carry on, at most one deploy per request still holding.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.closed = true;
+    const timeout = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+    const current = this.current;
+    if (current) await Promise.race([current.done, timeout(graceMs)]);
+    for (const op of [this.current, this.pending]) {
+      if (op && op.view.phase === 'running') op.suspend();
+    }
+    if (this.pending && !this.current) this.pending.pause(PAUSED);
+    await Promise.race([this.draining, timeout(2000)]);
   }
 
   private create(kind: OperationKind, requester: Requester, params: Record<string, unknown>): RunningOperation {
@@ -132,13 +152,14 @@ export class PodController {
   }
 
   private async run(op: RunningOperation): Promise<void> {
-    if (op.view.phase !== 'running') return;
+    if (op.view.phase !== 'running' || op.suspended) return;
     this.current = op;
     try {
       if (op.signal.aborted) throw op.signal.reason;
       op.succeed(await this.runners[op.view.kind](op, this.deps));
     } catch (error) {
-      op.fail(op.signal.aborted ? op.signal.reason : error);
+      if (op.suspended) op.pause(PAUSED);
+      else op.fail(op.signal.aborted ? op.signal.reason : error);
     } finally {
       this.current = null;
       this.deps.snapshots.invalidate();

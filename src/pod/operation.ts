@@ -71,6 +71,8 @@ export interface OperationView {
   pod: PodSummary | null;
   result: OperationResult | null;
   error: OperationError | null;
+  /** Shown under the steps, e.g. that the bot is restarting and will carry on. */
+  note?: string | null;
 }
 
 export const START_CONDITIONS: readonly ConditionType[] = ['PodExists', 'PodRunning', 'PortsMapped'];

@@ -121,6 +121,26 @@ export class RunningOperation {
     });
   }
 
+  /** Set when the bot shuts down mid-operation: the record stays "running" so the next start carries on. */
+  suspended = false;
+
+  suspend(): void {
+    this.suspended = true;
+    if (!this.abort.signal.aborted) this.abort.abort(new BotError('SHUTTING_DOWN'));
+  }
+
+  /** Ends this process's part without ending the operation: front ends show the note; the record stays running. */
+  pause(note: string): OperationView {
+    this.change({ note });
+    void this.persisting.then(() => this.settle(this.view));
+    return this.view;
+  }
+
+  /** After a restart: the note about the restart no longer holds. */
+  resumeNote(note: string): void {
+    this.change({ note });
+  }
+
   cancel(reason: string): void {
     if (!this.abort.signal.aborted) this.abort.abort(new BotError('CANCELLED', { message: reason }));
   }

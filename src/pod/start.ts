@@ -89,7 +89,8 @@ async function deploy(op: RunningOperation, deps: LifecycleDeps, memory: StartMe
       memory.deployRequested = true;
       await op.remember({ ...memory });
       try {
-        const pod = await deps.runpod.deploy(deploySpec(deps, gpuTypeId), op.signal);
+        // Never cut short: a cancelled deploy may still create a pod, and whoever comes next must see it.
+        const pod = await deps.runpod.deploy(deploySpec(deps, gpuTypeId));
         memory.podId = pod.id;
         memory.bootedAt = deps.clock.now();
         await op.remember({ ...memory });
@@ -163,7 +164,7 @@ async function resume(op: RunningOperation, deps: LifecycleDeps, memory: StartMe
   memory.resumeRequested = true;
   memory.bootedAt = deps.clock.now();
   await op.remember({ ...memory, resumeAttempts: Number(op.memory['resumeAttempts'] ?? 0) + 1 });
-  const resumed = await deps.runpod.resume(pod.id, Math.max(1, pod.gpuCount), op.signal);
+  const resumed = await deps.runpod.resume(pod.id, Math.max(1, pod.gpuCount));
   memory.podId = resumed.id;
   await op.remember({ ...memory });
   await deps.store.pods.set(startedRecord(op, deps, pod.id));

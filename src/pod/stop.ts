@@ -50,7 +50,7 @@ export async function runStop(op: RunningOperation, deps: LifecycleDeps): Promis
       await op.remember({ podId: step.pod.id, stopAttempts: attempts });
       op.condition('PodStopped', 'False', 'Stopping', attempts > 1 ? `Stopping the pod (attempt ${attempts})` : 'Stopping the pod');
       try {
-        await deps.runpod.stop(step.pod.id, op.signal);
+        await deps.runpod.stop(step.pod.id);
         deps.logger.info('stop requested', { operation: op.id, podId: step.pod.id, attempt: attempts });
       } catch (error) {
         if (!isBotError(error) || error.code === 'RUNPOD_AUTH' || error.code === 'RUNPOD_PERMISSION') throw error;
@@ -76,7 +76,7 @@ export async function runTerminate(op: RunningOperation, deps: LifecycleDeps): P
   if (!pod) return { note: `Pod ${podId ?? settings.name} no longer exists.` };
   op.setPod(pod);
   op.condition('PodExists', 'False', 'Terminating', 'Terminating the pod and deleting its volume');
-  await deps.runpod.terminate(pod.id, op.signal);
+  await deps.runpod.terminate(pod.id);
   deps.snapshots.invalidate();
   const after = await deps.runpod.getPod(pod.id, op.signal);
   if (after && after.desiredStatus !== 'TERMINATED') {

@@ -23,6 +23,15 @@ export interface SlackAppOptions {
   home: () => Promise<{ type: 'home'; blocks: Block[] }>;
   /** An answer to a question asked in a mention or a DM. */
   answer: (question: string) => Message;
+  /** Claims a button for one use; returns the earlier claim if someone was first. */
+  claimButton: (key: string, user: string) => Promise<{ user: string; at: number } | null>;
+}
+
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function teamOf(body: unknown): string | undefined {
+  const payload = body as { team_id?: string; team?: { id?: string } | null; user?: { team_id?: string } };
+  return payload.team_id ?? payload.team?.id ?? payload.user?.team_id ?? undefined;
 }
 
 export interface SlackFrontEnd {
@@ -63,6 +72,7 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
     extendedErrorHandler: true,
   });
   const surface = slackSurface(app.client, redactor);
+  let expectedTeam: string | undefined;
   const dispatch = (work: Promise<void>) => {
     const guarded = work.catch((error: unknown) => {
       logger.error('background work failed', { error });
@@ -72,7 +82,10 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
 
   app.command('/monai', async ({ command, ack, respond }) => {
     await ack();
+    // Acknowledge everything already received before doing any work: Slack gives each ack 3 s.
+    await yieldToIo();
     const ctx: CommandContext = {
+      origin: 'slash',
       user: command.user_id,
       userName: command.user_name,
       channel: command.channel_id,
@@ -87,23 +100,53 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
     dispatch(work);
   });
 
+  // Only our own workspace: a payload from another team is refused, whatever it carries.
+  app.use(async (args) => {
+    const team = teamOf(args.body);
+    if (team && expectedTeam && team !== expectedTeam) {
+      logger.warn('refused a request from another workspace', { team, expected: expectedTeam, type: (args.body as { type?: string }).type });
+      const ack = (args as { ack?: () => Promise<void> }).ack;
+      if (ack) await ack();
+      return;
+    }
+    // Slack always sends the clicked action; a block_actions payload without one is acknowledged and dropped.
+    const interaction = args.body as { type?: string; actions?: unknown };
+    if (interaction.type === 'block_actions' && (!Array.isArray(interaction.actions) || interaction.actions.length === 0)) {
+      logger.warn('refused an interaction without actions', { user: (args.body as { user?: { id?: string } }).user?.id });
+      const ack = (args as { ack?: () => Promise<void> }).ack;
+      if (ack) await ack();
+      return;
+    }
+    await args.next();
+  });
+
   app.action(/^monai:/, async ({ ack, body, action, respond }) => {
     await ack();
-    if (body.type !== 'block_actions' || action.type !== 'button') return;
+    const refuse = async (reason: string, detail: Record<string, unknown>) => {
+      logger.warn(`refused a button: ${reason}`, detail);
+      await respond({ response_type: 'ephemeral', replace_original: false, text: `That button cannot be used: ${reason}.` }).catch(() => undefined);
+    };
+    if (body.type !== 'block_actions' || action.type !== 'button') return refuse('unexpected payload', { type: body.type });
+    const actionId = (action as { action_id?: string }).action_id ?? '';
     let value: ButtonValue;
     try {
-      value = JSON.parse(action.value ?? '{}') as ButtonValue;
+      const parsed = JSON.parse(action.value ?? '{}') as unknown;
+      value = parsed !== null && typeof parsed === 'object' ? (parsed as ButtonValue) : {};
     } catch {
       value = {};
     }
     // A button on the App Home tab has no channel: its progress goes to the user's DM with the bot.
     const fromHome = body.container?.type === 'view';
     const channel = body.channel?.id ?? body.container?.channel_id ?? (fromHome ? body.user.id : undefined);
-    if (typeof value.command !== 'string' || !channel) {
-      logger.warn('button with an unexpected payload ignored', { actionId: (action as { action_id?: string }).action_id, user: body.user.id });
-      return;
+    if (typeof value.command !== 'string' || value.command.length > 100 || !channel) {
+      return refuse('it carries no command the bot knows', { actionId, user: body.user.id });
     }
+    // A button acts once: the second click on the same button (or a double click) does nothing.
+    const view = (body as { view?: { id?: string; hash?: string } }).view;
+    const key = fromHome ? `home:${view?.id}:${view?.hash}:${actionId}` : `${channel}:${body.container?.message_ts ?? body.message?.ts}:${actionId}`;
     const ctx: CommandContext = {
+      claim: () => options.claimButton(key, body.user.id),
+      origin: fromHome ? 'home' : 'button',
       user: body.user.id,
       userName: body.user.username ?? body.user.name,
       channel,
@@ -116,6 +159,12 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
     };
     const { work } = await options.router.handle(ctx);
     dispatch(fromHome ? work.then(() => publishHome(body.user.id)) : work);
+  });
+
+  // Anything else that arrives as an interaction is not ours: acknowledged, logged, ignored.
+  app.action(/^(?!monai:)/, async ({ ack, body, action }) => {
+    await ack();
+    logger.warn('refused an unknown action', { actionId: (action as { action_id?: string }).action_id, user: (body as { user?: { id?: string } }).user?.id });
   });
 
   const publishHome = async (user: string) => {
@@ -152,6 +201,7 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
     surface,
     async start(port) {
       await app.init();
+      expectedTeam = (await app.client.auth.test()).team_id;
       if (options.mode === 'socket') {
         await app.start();
         return undefined;

@@ -106,7 +106,7 @@ export class NodeSshConnector implements PodShellConnector {
           port: target.port,
           username: this.options.user,
           privateKey: this.options.privateKey,
-          readyTimeout: this.options.attemptTimeoutMs ?? 20_000,
+          readyTimeout: Math.max(1000, Math.min(this.options.attemptTimeoutMs ?? 20_000, deadline - clock.now())),
           keepaliveInterval: 15_000,
           tryKeyboard: false,
           hostVerifier: ((key: Buffer, verify: (valid: boolean) => void) => {

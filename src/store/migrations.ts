@@ -74,4 +74,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE managed_pods ADD COLUMN started_by_name TEXT;
     `,
   },
+  {
+    version: 4,
+    description: 'audit trail and one-shot buttons',
+    sql: `
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        channel TEXT,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        pod_id TEXT,
+        outcome TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL
+      );
+      CREATE INDEX audit_at ON audit (at);
+      CREATE TABLE button_clicks (key TEXT PRIMARY KEY, user TEXT NOT NULL, at INTEGER NOT NULL);
+    `,
+  },
 ];

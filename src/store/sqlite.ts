@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations.js';
-import { digestRepo, idleRepo, sampleRepo } from './sqlite-costs.js';
+import { auditRepo, clickRepo, digestRepo, idleRepo, sampleRepo } from './sqlite-repos.js';
 import type { ManagedPod, OperationRecord, Store } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -161,6 +161,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
     samples: sampleRepo(db),
     idle: idleRepo(db),
     digests: digestRepo(db),
+    audit: auditRepo(db),
+    clicks: clickRepo(db),
     ping: async () => {
       setMeta.run('last_ping', String(Date.now()));
     },

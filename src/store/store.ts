@@ -1,4 +1,5 @@
 import type { OperationKind, OperationPhase, OperationView } from '../pod/operation.js';
+import type { AuditRepo } from '../audit/audit.js';
 import type { IdleState } from '../costs/idle-policy.js';
 import type { AccountSample, DigestRecord, PodSample } from '../costs/samples.js';
 import type { HostKeyRecord } from '../ssh/shell.js';
@@ -77,6 +78,11 @@ export interface DigestRepo {
   record(digest: DigestRecord): Promise<void>;
 }
 
+export interface ClickRepo {
+  /** Claims a button for one use; returns the earlier claim when somebody was first. */
+  claim(key: string, user: string, at: number): Promise<{ user: string; at: number } | null>;
+}
+
 export interface MetaRepo {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
@@ -90,6 +96,8 @@ export interface Store {
   samples: SampleRepo;
   idle: IdleRepo;
   digests: DigestRepo;
+  audit: AuditRepo;
+  clicks: ClickRepo;
   /** A cheap write, for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

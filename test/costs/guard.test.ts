@@ -110,6 +110,10 @@ describe('the cost guard, on a fake clock', () => {
     expect(outcome).toContain('the 30 GB volume is kept and costs $6.00/month while stopped');
     expect(w.surface.posts.some((post) => post.threadTs === second.ref.ts && textOf(post.versions[0]!).includes('Stopped at 15:30'))).toBe(true);
 
+    // The automatic actions are in the audit trail.
+    const audit = (await w.h.store.audit.recent(10)).filter((entry) => entry.kind === 'auto').map((entry) => `${entry.actor}: ${entry.text} → ${entry.outcome}`);
+    expect(audit).toEqual(['auto-stop: auto-stop → succeeded', 'auto-stop: idle warning → idle 1 h', 'auto-stop: idle warning → idle 1 h']);
+
     // The digest shows the idle time it cost.
     const digest = textOf(await w.h.bot.digests.privateMessage());
     expect(digest).toContain('*monai-label* — 30 GB volume · $6.00/month · stopped');

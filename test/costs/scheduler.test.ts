@@ -31,6 +31,7 @@ describe('the scheduled digest', () => {
     const thread = surface.posts.filter((post) => post.threadTs === top[0]!.ref.ts);
     expect(textOf(thread[0]!.versions[0]!)).toContain('• *old-training* — 50 GB volume · $10.00/month');
     expect((await harness.store.digests.last())?.scheduledFor).toBe(Date.parse('2026-11-27T19:00:00Z'));
+    expect(await harness.store.audit.recent(5)).toMatchObject([{ actor: 'digest', kind: 'auto', text: 'cost digest', channel: 'C0COSTS', outcome: 'posted' }]);
   });
 
   it('answers /monai costs privately with the same digest', async () => {

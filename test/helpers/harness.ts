@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createBot, type Bot, type BotDeps } from '../../src/bot.js';
 import { loadConfig, type Config, type Env } from '../../src/config/load.js';
-import type { MessageRef, Surface } from '../../src/frontend/surface.js';
+import type { CommandContext, MessageRef, Surface } from '../../src/frontend/surface.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { blocksToText, type Message } from '../../src/messages/blocks.js';
 import { Redactor } from '../../src/redact.js';
@@ -43,6 +43,8 @@ export interface HarnessOptions {
   /** Run MONAI Label's bring-up after the pod is ready (needs an SSH target); off = URL only. */
   monai?: boolean;
   sshKey?: KeyPair;
+  /** Tests read debug logs; benchmarks run at the production level. */
+  logLevel?: 'debug' | 'info';
 }
 
 /** The bot wired to a RunPod simulator over real HTTP, with a temporary SQLite file. */
@@ -66,7 +68,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   stream.on('data', (chunk: Buffer) => {
     logText += chunk.toString('utf8');
   });
-  const logger = createLogger({ level: 'debug', format: 'json', redactor, stream });
+  const logger = createLogger({ level: options.logLevel ?? 'debug', format: 'json', redactor, stream });
   const runpod = new GraphQLRunPod({
     url: sim.url,
     apiKey: config.runpod.apiKey ?? '',
@@ -159,13 +161,21 @@ export async function eventually<T>(probe: () => T | undefined | false | Promise
 }
 
 /** Runs one /monai command as U0ALICE in C0LAB and waits for the work it started. */
-export async function runCommand(harness: Harness, text: string, surface = new RecordingSurface()) {
+export async function runCommand(
+  harness: Harness,
+  text: string,
+  surface = new RecordingSurface(),
+  who: { user?: string; channel?: string; origin?: CommandContext['origin'] } = {},
+) {
+  const user = who.user ?? 'U0ALICE';
+  const channel = who.channel ?? 'C0LAB';
   const { work } = await harness.bot.router.handle({
-    user: 'U0ALICE',
-    channel: 'C0LAB',
+    user,
+    channel,
+    origin: who.origin ?? 'slash',
     text,
     surface,
-    reply: (message) => surface.ephemeral('C0LAB', 'U0ALICE', message),
+    reply: (message) => surface.ephemeral(channel, user, message),
   });
   await work;
   const last = surface.posts[0]?.versions.at(-1);

@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { troubleshootMessage } from '../../src/messages/knowledge.js';
 import { createSlackApp, type SlackFrontEnd } from '../../src/slack/app.js';
-import type { Harness } from './harness.js';
+import { FakeSlack, SIGNING_SECRET } from './fake-slack.js';
+import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 
 export interface RunningSlack {
   slack: SlackFrontEnd;
@@ -13,8 +14,11 @@ export interface RunningSlack {
   settle(): Promise<void>;
 }
 
-/** The real Bolt app over the harness's bot, pointed at a FakeSlack through SLACK_API_URL. */
-export async function startSlack(harness: Harness, mode: 'http' | 'socket'): Promise<RunningSlack> {
+/**
+ * The real Bolt app over the harness's bot, pointed at a FakeSlack through SLACK_API_URL. Its Web
+ * API client does not retry unless asked (`retries`: then it honours Retry-After, as in production).
+ */
+export async function startSlack(harness: Harness, mode: 'http' | 'socket', retries = 0): Promise<RunningSlack> {
   const work: Promise<void>[] = [];
   const slack = createSlackApp({
     slack: harness.config.slack!,
@@ -24,7 +28,8 @@ export async function startSlack(harness: Harness, mode: 'http' | 'socket'): Pro
     redactor: harness.redactor,
     home: () => harness.bot.home(),
     answer: troubleshootMessage,
-    retries: 0,
+    claimButton: (key, user) => harness.store.clicks.claim(key, user, Date.now()),
+    retries,
     clientPingTimeoutMs: 2000,
     onWork: (promise) => work.push(promise),
   });
@@ -36,6 +41,40 @@ export async function startSlack(harness: Harness, mode: 'http' | 'socket'): Pro
     work,
     settle: async () => {
       await Promise.all(work);
+    },
+  };
+}
+
+export interface SlackWorld {
+  fake: FakeSlack;
+  harness: Harness;
+  running: RunningSlack;
+  close(): Promise<void>;
+}
+
+/** A FakeSlack, a harness configured for it (HTTP mode unless an app token is given), and the real Bolt app. */
+export async function startSlackWorld(options: HarnessOptions & { mode?: 'http' | 'socket'; retries?: number } = {}): Promise<SlackWorld> {
+  const fake = await new FakeSlack().start();
+  const mode = options.mode ?? 'http';
+  const harness = await startHarness({
+    ...options,
+    env: {
+      SLACK_BOT_TOKEN: 'xoxb-test-bot-token',
+      SLACK_API_URL: fake.apiUrl,
+      ...(mode === 'http' ? { SLACK_SIGNING_SECRET: SIGNING_SECRET } : { SLACK_APP_TOKEN: 'xapp-1-test-app-token' }),
+      ...options.env,
+    },
+  });
+  const running = await startSlack(harness, mode, options.retries ?? 0);
+  return {
+    fake,
+    harness,
+    running,
+    async close() {
+      await running.settle();
+      await running.slack.stop();
+      await harness.close();
+      await fake.close();
     },
   };
 }

@@ -250,6 +250,20 @@ describe('stopping the pod', () => {
     expect(view.result?.note).toContain('nothing is billing');
   });
 
+  it('never tells a stop that nothing bills while a deploy is still on its way', async () => {
+    harness = await startHarness();
+    harness.sim.inject({ kind: 'slow', ms: 500 }, { operation: 'podFindAndDeployOnDemand' });
+    const { op: starting } = await harness.bot.controller.request('start', user);
+    await eventually(() => harness.sim.callsTo('podFindAndDeployOnDemand').length === 1);
+    const { op: stopping } = await harness.bot.controller.request('stop', { user: 'U0BOB', channel: 'C0LAB' });
+    const [startView, stopView] = await Promise.all([starting.done, stopping.done]);
+
+    expect(startView.phase).toBe('cancelled');
+    expect(stopView.result?.note).toBeUndefined();
+    expect(stopView.result?.storagePerMonth).toBeCloseTo(6, 5);
+    expect(harness.sim.podByName('monai-label')?.desiredStatus).toBe('EXITED');
+  });
+
   it('cancels a start in progress and leaves the pod stopped', async () => {
     harness = await startHarness({ simulator: { runtimeDelayMs: 2000 } });
     const { op: starting } = await harness.bot.controller.request('start', user);

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { IdleState } from '../costs/idle-policy.js';
 import type { AccountSample, PodSample } from '../costs/samples.js';
-import type { DigestRepo, IdleRepo, SampleRepo } from './store.js';
+import type { AuditRepo } from '../audit/audit.js';
+import type { ClickRepo, DigestRepo, IdleRepo, SampleRepo } from './store.js';
 
 type Row = Record<string, unknown>;
 
@@ -76,6 +77,41 @@ export function digestRepo(db: Database.Database): DigestRepo {
     },
     record: async (digest) => {
       insert.run(digest);
+    },
+  };
+}
+
+export function auditRepo(db: Database.Database): AuditRepo {
+  const insert = db.prepare(`
+    INSERT INTO audit (at, actor, channel, kind, text, pod_id, outcome, duration_ms)
+    VALUES (@at, @actor, @channel, @kind, @text, @podId, @outcome, @durationMs)`);
+  const recent = db.prepare('SELECT * FROM audit ORDER BY at DESC, id DESC LIMIT ?');
+  return {
+    add: async (entry) => {
+      insert.run(entry);
+    },
+    recent: async (limit) =>
+      (recent.all(limit) as Row[]).map((row) => ({
+        at: Number(row['at']),
+        actor: String(row['actor']),
+        channel: (row['channel'] as string | null) ?? null,
+        kind: row['kind'] as 'command' | 'button' | 'auto',
+        text: String(row['text']),
+        podId: (row['pod_id'] as string | null) ?? null,
+        outcome: String(row['outcome']),
+        durationMs: Number(row['duration_ms']),
+      })),
+  };
+}
+
+export function clickRepo(db: Database.Database): ClickRepo {
+  const insert = db.prepare('INSERT OR IGNORE INTO button_clicks (key, user, at) VALUES (?, ?, ?)');
+  const get = db.prepare('SELECT user, at FROM button_clicks WHERE key = ?');
+  return {
+    claim: async (key, user, at) => {
+      if (insert.run(key, user, at).changes > 0) return null;
+      const row = get.get(key) as Row;
+      return { user: String(row['user']), at: Number(row['at']) };
     },
   };
 }
