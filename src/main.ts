@@ -4,15 +4,14 @@ import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import dotenv from 'dotenv';
 import { createBot } from './bot.js';
-import { CONSOLE_CHANNEL, ConsoleSurface, runConsole } from './console/console.js';
 import { ConfigError, loadConfig, type Config, type Env } from './config/load.js';
 import { createLogger } from './log.js';
 import { Redactor } from './redact.js';
-import { startSimulatedWorld, type SimulatedWorld } from './console/simulated-world.js';
+import type { SimulatedWorld } from './console/simulated-world.js';
 import { isBotError } from './errors.js';
 import type { RunPodApi } from './runpod/api.js';
 import { GraphQLRunPod } from './runpod/graphql-client.js';
-import { loadKeyPair, type KeyPair } from './ssh/keys.js';
+import { loadKeyPairLazily, type KeyPair } from './ssh/keys.js';
 import { troubleshootMessage } from './messages/knowledge.js';
 import { createSlackApp } from './slack/app.js';
 import { recover } from './pod/recovery.js';
@@ -59,7 +58,7 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
   let sshKey: KeyPair | null = null;
   if (config.runpod.apiKey) {
     try {
-      sshKey = await loadKeyPair(config.ssh.privateKeyPath);
+      sshKey = await loadKeyPairLazily(config.ssh.privateKeyPath);
     } catch (error) {
       if (!isBotError(error)) throw error;
       io.stderr.write(`Configuration error: SSH_PRIVATE_KEY_PATH: ${error.message} ${error.action}\n`);
@@ -82,6 +81,8 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     runpod = new GraphQLRunPod({ url: config.runpod.apiUrl, apiKey: config.runpod.apiKey, clock: systemClock, logger });
     if (consoleMode) say('Using your RunPod account: pods are real and bill by the hour.');
   } else {
+    // Loaded only here: the simulator, the simulated pod host and graphql-js stay out of a Slack bot's memory.
+    const { startSimulatedWorld } = await import('./console/simulated-world.js');
     world = await startSimulatedWorld(config, logger);
     for (const note of world.notes) say(note);
     ({ config, runpod, sshKey } = world);
@@ -94,6 +95,7 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     const recovery = (surface: Surface, channel: string | undefined) =>
       recover({ ...bot, live: bot.router.live, store, clock: systemClock, logger, surface, channel, podName: config.pod.name });
     if (consoleMode) {
+      const { CONSOLE_CHANNEL, ConsoleSurface, runConsole } = await import('./console/console.js');
       const surface = new ConsoleSurface(io.stdout, redactor);
       const scheduler = bot.scheduler(surface, CONSOLE_CHANNEL);
       await scheduler.start();

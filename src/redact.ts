@@ -23,7 +23,8 @@ function variants(secret: string): string[] {
 }
 
 export class Redactor {
-  private readonly secrets: RegExp[];
+  /** Every secret form in one alternation, longest first so a secret containing another is replaced whole. */
+  private readonly secrets: RegExp | null;
 
   /** Values shorter than 6 characters are ignored: too likely to occur by chance. */
   constructor(secrets: Iterable<string | undefined>) {
@@ -34,26 +35,34 @@ export class Redactor {
       // A multi-line secret (an SSH key) can leak one line at a time.
       for (const line of secret.split('\n')) if (line.trim().length >= 16) list.add(line.trim());
     }
-    // Longest first so a secret containing another is replaced whole.
-    this.secrets = [...list]
-      .sort((a, b) => b.length - a.length)
-      .map((secret) => new RegExp(secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'));
+    const forms = [...list].sort((a, b) => b.length - a.length).map((secret) => secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    this.secrets = forms.length > 0 ? new RegExp(forms.join('|'), 'gi') : null;
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) out = out.replace(secret, REDACTED);
+    let out = this.secrets ? text.replace(this.secrets, REDACTED) : text;
     for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
     return out;
   }
 
-  /** Redacts every string inside plain objects and arrays; other values pass through. */
+  /**
+   * Redacts every string inside plain objects and arrays; other values pass through. Copies only
+   * what changed: a message without secrets (nearly all) comes back as the same object.
+   */
   redactDeep<T>(value: T, seen = new WeakSet<object>()): T {
     if (typeof value === 'string') return this.redact(value) as T;
     if (value === null || typeof value !== 'object') return value;
     if (seen.has(value)) return value;
     seen.add(value);
-    if (Array.isArray(value)) return value.map((item) => this.redactDeep(item, seen)) as T;
+    if (Array.isArray(value)) {
+      let copy: unknown[] | null = null;
+      for (let index = 0; index < value.length; index++) {
+        const item: unknown = value[index];
+        const clean = this.redactDeep(item, seen);
+        if (clean !== item) (copy ??= value.slice())[index] = clean;
+      }
+      return (copy ?? value) as T;
+    }
     if (value instanceof Error) {
       const copy = new Error(this.redact(value.message));
       copy.name = value.name;
@@ -62,8 +71,13 @@ export class Redactor {
     }
     const proto = Object.getPrototypeOf(value) as unknown;
     if (proto !== Object.prototype && proto !== null) return value;
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = this.redactDeep(item, seen);
-    return out as T;
+    const source = value as Record<string, unknown>;
+    let copy: Record<string, unknown> | null = null;
+    for (const key of Object.keys(source)) {
+      const item = source[key];
+      const clean = this.redactDeep(item, seen);
+      if (clean !== item) (copy ??= { ...source })[key] = clean;
+    }
+    return (copy ?? value) as T;
   }
 }

@@ -66,6 +66,8 @@ export async function waitUntilReady(input: ReadinessInput): Promise<MonaiInfo> 
   const tail = new LogTail(30);
   let failure: BotError | null = null;
   const stopWatching = new AbortController();
+  // The log says when uvicorn listens: poll at once instead of at the next tick, so the URL follows within milliseconds.
+  let wake = new AbortController();
   const withTail = (error: BotError) =>
     new BotError(error.code, { message: error.message, action: diagnoseStartup(tail.all()), details: tail.text(redactor) });
 
@@ -80,6 +82,7 @@ export async function waitUntilReady(input: ReadinessInput): Promise<MonaiInfo> 
         if (/Application startup failed/.test(line)) failure ??= withTail(new BotError('MONAI_STARTUP_FAILED'));
         const phase = PHASES.find(([pattern]) => pattern.test(line));
         if (phase) op.condition('MonaiReady', 'False', 'Starting', phase[1]);
+        if (/Uvicorn running on|Application startup complete/.test(line)) wake.abort();
       },
     })
     .catch(() => undefined);
@@ -121,7 +124,10 @@ export async function waitUntilReady(input: ReadinessInput): Promise<MonaiInfo> 
           }
         }
       }
-      await clock.sleep(input.pollMs, op.signal);
+      await clock.sleep(input.pollMs, AbortSignal.any([op.signal, wake.signal])).catch((error: unknown) => {
+        if (op.signal.aborted || !wake.signal.aborted) throw error;
+      });
+      if (wake.signal.aborted) wake = new AbortController();
     }
   } finally {
     stopWatching.abort();

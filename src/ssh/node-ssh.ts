@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { NodeSSH } from 'node-ssh';
+import type { NodeSSH } from 'node-ssh';
 import { BotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { HostKeyRepo } from '../store/store.js';
@@ -99,6 +99,8 @@ export class NodeSshConnector implements PodShellConnector {
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       const mismatch = { seen: null as string | null, known: null as string | null };
+      // Loaded on first use: ssh2 costs ~15 MB of memory that an idle bot does not need.
+      const { NodeSSH } = await import('node-ssh');
       const ssh = new NodeSSH();
       try {
         await ssh.connect({

@@ -32,6 +32,9 @@ export class FakeSlack {
   readonly acks = new Map<string, unknown>();
   readonly sockets = new Set<WebSocket>();
   private readonly failures = new Map<string, Failure[]>();
+  /** response_url posts to leave unanswered (a Slack that hangs), until releaseResponses(). */
+  holdResponses = 0;
+  private readonly heldResponses: (() => void)[] = [];
   private readonly ackWaiters = new Map<string, (payload: unknown) => void>();
   private server!: http.Server;
   private wss!: WebSocketServer;
@@ -78,6 +81,14 @@ export class FakeSlack {
   }
 
   /** Waits until a predicate over the recorded state holds. */
+  get heldCount(): number {
+    return this.heldResponses.length;
+  }
+
+  releaseResponses(): void {
+    for (const release of this.heldResponses.splice(0)) release();
+  }
+
   async waitFor<T>(probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -118,6 +129,10 @@ export class FakeSlack {
       response.end(JSON.stringify(body));
     };
     if (url.pathname.startsWith('/response/')) {
+      if (this.holdResponses > 0) {
+        this.holdResponses--;
+        await new Promise<void>((resolve) => this.heldResponses.push(resolve));
+      }
       this.responses.push({ id: url.pathname.slice('/response/'.length), body: JSON.parse(raw) as Record<string, unknown> });
       return json(200, { ok: true });
     }

@@ -81,4 +81,16 @@ describe('secrets', () => {
     expect(redactor.redact('-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----')).toBe('[redacted]');
     expect(redactor.redact('Authorization: Basic b3J0aGFuYzpodW50ZXIy')).toBe('Authorization: Basic [redacted]');
   });
+
+  it('are replaced whole when one contains another, and only a message holding one is copied', () => {
+    const redactor = new Redactor(['orthanc-password', 'orthanc-password-2026', 'A'.repeat(5)]);
+    expect(redactor.redact('pw orthanc-password-2026 and ORTHANC-PASSWORD; AAAAA stays')).toBe('pw [redacted] and [redacted]; AAAAA stays');
+    const clean = { text: 'MONAI Label is ready', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'ok' } }] };
+    expect(redactor.redactDeep(clean)).toBe(clean);
+    const leaky = { text: 'fine', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'pw orthanc-password' } }, { type: 'divider' }] };
+    const scrubbed = redactor.redactDeep(leaky);
+    expect(scrubbed.blocks[0]?.text).toEqual({ type: 'mrkdwn', text: 'pw [redacted]' });
+    expect(scrubbed.blocks[1]).toBe(leaky.blocks[1]);
+    expect(leaky.blocks[0]?.text?.text).toBe('pw orthanc-password');
+  });
 });

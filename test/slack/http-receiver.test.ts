@@ -36,6 +36,19 @@ describe('the HTTP receiver', () => {
     expect(harness.sim.callsTo('myself')).toHaveLength(1);
   });
 
+  it('still answers a command while Slack leaves earlier answers hanging', async () => {
+    fake.holdResponses = 5;
+    for (let user = 0; user < 5; user++) await signedCommand(url, slashCommand(fake, 'status', `U0HUNG${user}`));
+    await fake.waitFor(() => fake.heldCount === 4);
+
+    await signedCommand(url, slashCommand(fake, 'status', 'U0ALICE'));
+    // Four answers hang and a fifth waits behind them; the sixth still arrives.
+    const reply = await fake.waitFor(() => fake.responses[0]);
+    expect(String(reply.body['text'])).toContain('There is no pod named monai-label');
+    fake.releaseResponses();
+    await fake.waitFor(() => fake.responses.length === 6);
+  });
+
   it('rejects a bad signature with 401 and never calls RunPod', async () => {
     const response = await signedCommand(url, slashCommand(fake, 'start'), { secret: 'someone0elses0secret0000' });
 
@@ -56,6 +69,8 @@ describe('the HTTP receiver', () => {
   it('posts one progress message for /monai start and edits it until it shows the URL', async () => {
     const response = await signedCommand(url, slashCommand(fake, 'start'));
     expect(response.status).toBe(200);
+    // The work follows the ack (acks first): wait until it has begun, then until it ends.
+    await fake.waitFor(() => work.length === 1);
     await Promise.all(work);
 
     const posts = fake.callsTo('chat.postMessage');
@@ -83,7 +98,8 @@ describe('the HTTP receiver', () => {
     expect(harness.sim.deployInputs).toHaveLength(1);
     expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
     const message = [...fake.messages.values()][0]!;
-    expect(JSON.stringify(message.blocks)).toContain('<@U0ALICE>, <@U0BOB>');
+    // Two requests in flight together: either may be first.
+    expect(JSON.stringify(message.blocks)).toMatch(/<@U0ALICE>, <@U0BOB>|<@U0BOB>, <@U0ALICE>/);
     expect(fake.responses.some((reply) => String(reply.body['text']).includes('already under way'))).toBe(true);
   });
 
