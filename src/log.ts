@@ -94,3 +94,11 @@ export function boltLogger(logger: Logger) {
     },
   };
 }
+
+/** Ends the logger once its last lines are in LOG_FILE (winston's own 'finish' comes before the file's). */
+export async function closeLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
+  const files = logger.transports.filter((transport) => transport instanceof winston.transports.File);
+  const flushed = files.map((file) => new Promise<void>((resolve) => file.once('finish', () => resolve())));
+  logger.end();
+  await Promise.race([Promise.all(flushed), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+}

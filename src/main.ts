@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import dotenv from 'dotenv';
 import { createBot } from './bot.js';
 import { ConfigError, loadConfig, type Config, type Env } from './config/load.js';
-import { createLogger } from './log.js';
+import { closeLogger, createLogger, type Logger } from './log.js';
+import { HealthMonitor } from './health/monitor.js';
 import { Redactor } from './redact.js';
 import type { SimulatedWorld } from './console/simulated-world.js';
 import { isBotError } from './errors.js';
@@ -30,11 +31,19 @@ export interface Io {
   stopSignal: Promise<string>;
 }
 
-/** Variables from ./.env, overridden by the real environment. */
-export function readEnv(env: Env, cwd: string): Env {
-  const file = join(cwd, '.env');
+/** Variables from ./.env (or the --dotenv file), overridden by the real environment. */
+export function readEnv(env: Env, cwd: string, envFile?: string): Env {
+  const file = resolve(cwd, envFile ?? '.env');
+  if (envFile && !existsSync(file)) throw new ConfigError([`--dotenv: there is no file at ${file}`]);
   const fromFile = existsSync(file) ? dotenv.parse(readFileSync(file)) : {};
   return { ...fromFile, ...env };
+}
+
+/** `--dotenv PATH` or `--dotenv=PATH` (not --env-file: Node 20 claims that flag anywhere on its command line). */
+function envFileArgument(argv: readonly string[]): string | undefined {
+  const at = argv.findIndex((arg) => arg === '--dotenv' || arg.startsWith('--dotenv='));
+  if (at < 0) return undefined;
+  return argv[at]!.includes('=') ? argv[at]!.slice('--dotenv='.length) : argv[at + 1];
 }
 
 export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promise<number> {
@@ -42,7 +51,19 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     io.stdout.write(`monai-pod-bot ${VERSION}\n`);
     return 0;
   }
-  const env = readEnv(rawEnv, io.cwd);
+  let env: Env;
+  const envFile = envFileArgument(argv);
+  try {
+    env = readEnv(rawEnv, io.cwd, envFile);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr.write(`Configuration error: ${error.message}\n`);
+    return 1;
+  }
+  if (argv.includes('--check')) {
+    const { checkCommand } = await import('./check/cli.js');
+    return checkCommand(env, io.stdout, envFile ? `${envFile} and the environment` : undefined);
+  }
   let config: Config;
   try {
     config = loadConfig(env);
@@ -72,13 +93,16 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     format: config.log.format,
     redactor,
     stream: consoleMode ? io.stderr : io.stdout,
+    file: config.log.file,
   });
 
   if (consoleMode) say('No Slack credentials (SLACK_BOT_TOKEN): starting the local console. Type /monai help; Ctrl-D quits.');
   let world: SimulatedWorld | null = null;
   let runpod: RunPodApi;
+  let health: HealthMonitor | undefined;
   if (config.runpod.apiKey && sshKey) {
-    runpod = new GraphQLRunPod({ url: config.runpod.apiUrl, apiKey: config.runpod.apiKey, clock: systemClock, logger });
+    const onCall = (result: { ok: boolean; operation: string; error?: { code: string } }) => health?.recordRunPodCall(result);
+    runpod = new GraphQLRunPod({ url: config.runpod.apiUrl, apiKey: config.runpod.apiKey, clock: systemClock, logger, onCall });
     if (consoleMode) say('Using your RunPod account: pods are real and bill by the hour.');
   } else {
     // Loaded only here: the simulator, the simulated pod host and graphql-js stay out of a Slack bot's memory.
@@ -107,9 +131,12 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
       return 0;
     }
     const work = new Set<Promise<void>>();
+    const mode = config.mode === 'socket' ? 'socket' : 'http';
+    health = new HealthMonitor({ clock: systemClock, version: VERSION, mode, pingDatabase: () => store.ping() });
     const slack = createSlackApp({
       slack: config.slack!,
-      mode: config.mode === 'socket' ? 'socket' : 'http',
+      mode,
+      health,
       router: bot.router,
       logger,
       redactor,
@@ -119,16 +146,20 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
       onWork: (promise) => track(work, promise),
     });
     await slack.start();
+    // HTTP mode serves /healthz on PORT already; HEALTH_PORT adds it wherever it is set (the Docker image sets it).
+    const healthServer = config.healthPort && !(mode === 'http' && config.healthPort === config.slack?.port) ? await health.listen(config.healthPort) : undefined;
     const scheduler = bot.scheduler(slack.surface, config.costs.digestChannel);
     await scheduler.start();
     for (const promise of await recovery(slack.surface, config.costs.digestChannel)) track(work, promise.then(() => undefined));
     logger.info('monai-pod-bot is running', { version: VERSION, mode: config.mode, pod: config.pod.name });
+    if (config.startupCheck) track(work, logStartupCheck(config, logger));
     const signal = await io.stopSignal;
     // Within 10 s: stop taking requests, let the work under way finish or pause it where it
     // stands (its state is saved; the next start carries on), update the messages, exit.
     logger.info('stopping', { signal });
     const stopping = Date.now();
     await slack.stop();
+    healthServer?.close();
     await scheduler.stop();
     await bot.controller.shutdown(5000);
     await Promise.race([Promise.all(work), new Promise((resolve) => setTimeout(resolve, Math.max(0, 8500 - (Date.now() - stopping))).unref())]);
@@ -137,6 +168,16 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
   } finally {
     await world?.close();
     await store.close();
+    await closeLogger(logger);
+  }
+}
+
+/** The links the bot's own start does not prove (RunPod, DICOMweb, the digest channel), logged. */
+async function logStartupCheck(config: Config, logger: Logger): Promise<void> {
+  const { runChecks } = await import('./check/run.js');
+  for (const result of await runChecks(config, { logger, timeoutMs: 5000, brief: true })) {
+    const level = result.status === 'fail' ? 'error' : result.status === 'warn' ? 'warn' : 'info';
+    logger.log(level, `check: ${result.title}: ${result.detail}`, result.fix && result.status !== 'pass' ? { fix: result.fix } : {});
   }
 }
 

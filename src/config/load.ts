@@ -81,7 +81,15 @@ export interface Config {
   costs: CostSettings;
   access: AccessSettings;
   databasePath: string;
-  log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'auto' | 'json' | 'pretty' };
+  log: {
+    level: 'error' | 'warn' | 'info' | 'debug';
+    format: 'auto' | 'json' | 'pretty';
+    file: { path: string; maxBytes: number; maxFiles: number } | undefined;
+  };
+  /** Socket Mode's /healthz port; HTTP mode serves /healthz on the Slack port. */
+  healthPort: number | undefined;
+  /** Run the configuration check at start-up. */
+  startupCheck: boolean;
   /** Every secret value, for the redactor. */
   secrets: readonly string[];
 }
@@ -163,6 +171,10 @@ export function loadConfig(env: Env): Config {
   // Read even when unused, so every problem is reported in one go.
   const apiUrl = read.must('SLACK_API_URL');
   const port = read.must('PORT');
+  const logPath = read.get('LOG_FILE');
+  const logFileMb = read.must('LOG_FILE_MAX_MB');
+  const logFiles = read.must('LOG_FILE_COUNT');
+  const logFile = logPath ? { path: logPath, maxBytes: logFileMb * 1024 * 1024, maxFiles: logFiles } : undefined;
   const config: Config = {
     mode: !slackWanted ? 'console' : read.isSet('SLACK_APP_TOKEN') ? 'socket' : 'http',
     slack: slackWanted && botToken ? { botToken, signingSecret, appToken, apiUrl, port } : undefined,
@@ -217,7 +229,9 @@ export function loadConfig(env: Env): Config {
       admins: read.must('ADMIN_USER_IDS'),
     },
     databasePath: read.must('DATABASE_PATH'),
-    log: { level: read.must('LOG_LEVEL'), format: read.must('LOG_FORMAT') },
+    log: { level: read.must('LOG_LEVEL'), format: read.must('LOG_FORMAT'), file: logFile },
+    healthPort: read.get('HEALTH_PORT'),
+    startupCheck: read.must('STARTUP_CHECK') === 'on',
     secrets: [botToken, signingSecret, appToken, apiKey, dicomwebPassword].filter((value): value is string => !!value),
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);

@@ -1,4 +1,4 @@
-import type { Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import pLimit from 'p-limit';
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { CommandRouter } from '../commands/router.js';
@@ -6,6 +6,7 @@ import type { SlackConfig } from '../config/load.js';
 import type { CommandContext, Surface } from '../frontend/surface.js';
 import { boltLogger, type Logger } from '../log.js';
 import type { Block, Message } from '../messages/blocks.js';
+import type { HealthMonitor } from '../health/monitor.js';
 import type { Redactor } from '../redact.js';
 import { slackSurface } from './surface.js';
 
@@ -24,6 +25,8 @@ export interface SlackAppOptions {
   home: () => Promise<{ type: 'home'; blocks: Block[] }>;
   /** An answer to a question asked in a mention or a DM. */
   answer: (question: string) => Message;
+  /** Serves /healthz beside /slack/events (HTTP mode) and learns the socket's state (Socket Mode). */
+  health?: HealthMonitor;
   /** Claims a button for one use; returns the earlier claim if someone was first. */
   claimButton: (key: string, user: string) => Promise<{ user: string; at: number } | null>;
 }
@@ -42,6 +45,15 @@ const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 const ACKS_FIRST_MAX_WAIT_MS = 250;
 /** A burst is over when no request has arrived for this long. */
 const ACKS_FIRST_QUIET_MS = 10;
+
+function healthRoute(health: HealthMonitor) {
+  return { path: '/healthz', method: ['GET', 'HEAD'], handler: (request: IncomingMessage, response: ServerResponse) => void health.handle(request, response) };
+}
+
+function watchSocket(receiver: SocketModeReceiver, health: HealthMonitor): void {
+  const states = ['connecting', 'connected', 'reconnecting', 'disconnected'] as const;
+  for (const state of states) receiver.client.on(state, () => health.setSocketState(state));
+}
 
 function teamOf(body: unknown): string | undefined {
   const payload = body as { team_id?: string; team?: { id?: string } | null; user?: { team_id?: string } };
@@ -76,7 +88,13 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
           installerOptions: { clientOptions },
           ...(options.clientPingTimeoutMs ? { clientPingTimeout: options.clientPingTimeoutMs } : {}),
         })
-      : new HTTPReceiver({ signingSecret: slack.signingSecret ?? '', endpoints: '/slack/events', logger: log as never });
+      : new HTTPReceiver({
+          signingSecret: slack.signingSecret ?? '',
+          endpoints: '/slack/events',
+          logger: log as never,
+          ...(options.health ? { customRoutes: [healthRoute(options.health)] } : {}),
+        });
+  if (options.health && receiver instanceof SocketModeReceiver) watchSocket(receiver, options.health);
   const app = new App({
     token: slack.botToken,
     receiver,

@@ -68,9 +68,15 @@ function encode(key: string, value: unknown): unknown {
 export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Database.Database } {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  migrate(db, options.migrations);
+  try {
+    // Migrations first: a database this bot must refuse is left exactly as it was (journal mode included).
+    db.pragma('busy_timeout = 5000');
+    migrate(db, options.migrations);
+    db.pragma('journal_mode = WAL');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 
   const insertOperation = db.prepare(`
     INSERT INTO operations (id, kind, pod_name, status, view, memory, params, channel, message_ts, created_at, updated_at)

@@ -32,6 +32,8 @@ export class FakeSlack {
   readonly acks = new Map<string, unknown>();
   readonly sockets = new Set<WebSocket>();
   private readonly failures = new Map<string, Failure[]>();
+  /** What conversations.info says per channel ID; a channel not listed is one the bot is in. */
+  readonly channelInfo = new Map<string, { name?: string; is_member?: boolean; is_archived?: boolean } | 'channel_not_found'>();
   /** response_url posts to leave unanswered (a Slack that hangs), until releaseResponses(). */
   holdResponses = 0;
   private readonly heldResponses: (() => void)[] = [];
@@ -184,8 +186,11 @@ export class FakeSlack {
         return { ok: true, view: { id: 'V1', ...(args['view'] as object) } };
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(args['users'] ?? 'X')}` } };
-      case 'conversations.info':
-        return { ok: true, channel: { id: channel, is_member: true } };
+      case 'conversations.info': {
+        const info = this.channelInfo.get(channel);
+        if (info === 'channel_not_found') return { ok: false, error: 'channel_not_found' };
+        return { ok: true, channel: { id: channel, name: 'annotation', is_member: true, is_archived: false, ...info } };
+      }
       default:
         return { ok: true };
     }

@@ -40,7 +40,7 @@ describe('manifest.yml', () => {
   });
 
   it('asks for the scopes the bot uses and no more, with the events they deliver', () => {
-    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['app_mentions:read', 'chat:write', 'commands', 'im:history']);
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['app_mentions:read', 'channels:read', 'chat:write', 'commands', 'groups:read', 'im:history']);
     expect(manifest.settings.event_subscriptions?.bot_events.sort()).toEqual(['app_home_opened', 'app_mention', 'message.im']);
     expect(manifest.features.app_home).toEqual({ home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: false });
   });
