@@ -95,10 +95,18 @@ export function boltLogger(logger: Logger) {
   };
 }
 
-/** Ends the logger once its last lines are in LOG_FILE (winston's own 'finish' comes before the file's). */
-export async function closeLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
+/**
+ * Waits until LOG_FILE has taken every line logged so far (no write for a moment), so the last lines
+ * of a shutdown are in the file before the process exits. It does not end the logger: ending it
+ * while the file is being rotated loses lines and makes winston write after its end.
+ */
+export async function flushLogFile(logger: Logger, quietMs = 150, timeoutMs = 3000): Promise<void> {
   const files = logger.transports.filter((transport) => transport instanceof winston.transports.File);
-  const flushed = files.map((file) => new Promise<void>((resolve) => file.once('finish', () => resolve())));
-  logger.end();
-  await Promise.race([Promise.all(flushed), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  if (files.length === 0) return;
+  let lastWrite = Date.now();
+  const wrote = () => (lastWrite = Date.now());
+  for (const file of files) file.on('logged', wrote);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() - lastWrite < quietMs && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  for (const file of files) file.off('logged', wrote);
 }

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import dotenv from 'dotenv';
 import { createBot } from './bot.js';
 import { ConfigError, loadConfig, type Config, type Env } from './config/load.js';
-import { closeLogger, createLogger, type Logger } from './log.js';
+import { flushLogFile, createLogger, type Logger } from './log.js';
 import { HealthMonitor } from './health/monitor.js';
 import { Redactor } from './redact.js';
 import type { SimulatedWorld } from './console/simulated-world.js';
@@ -168,7 +168,7 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
   } finally {
     await world?.close();
     await store.close();
-    await closeLogger(logger);
+    await flushLogFile(logger);
   }
 }
 

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, expect, it } from 'vitest';
-import { closeLogger, createLogger } from '../../src/log.js';
+import { flushLogFile, createLogger } from '../../src/log.js';
 import { Redactor } from '../../src/redact.js';
+import { eventually } from '../helpers/harness.js';
 
 let dir: string | undefined;
 afterEach(() => {
@@ -20,7 +21,9 @@ it('rotates LOG_FILE by size and keeps LOG_FILE_COUNT files, newest first', asyn
     logger.info(`line ${line} with token xoxb-secret-token`, { padding: 'x'.repeat(40) });
     if (line % 5 === 4) await new Promise((resolve) => setTimeout(resolve, 1));
   }
-  await closeLogger(logger);
+  // Every line reaches some file; then no write may be pending when the files are read.
+  await eventually(() => readdirSync(dir!).some((name) => readFileSync(join(dir!, name), 'utf8').includes('"line 599 ')));
+  await flushLogFile(logger);
 
   expect(readdirSync(dir).sort()).toEqual(['bot.log', 'bot1.log', 'bot2.log']);
   expect(existsSync(join(dir, 'bot3.log'))).toBe(false);
