@@ -39,7 +39,8 @@ export async function runChecks(config: Config, options: RunChecksOptions): Prom
     if (full) checks.push(() => checkSlackBotToken(slack, options));
     if (full && config.mode === 'socket') checks.push(() => checkSocketModeToken(slack, options));
     if (full && config.mode === 'http') checks.push(() => checkSigningSecret());
-    checks.push(() => checkDigestChannel(slack, config.costs.digestChannel, options));
+    // An empty DIGEST_CHANNEL is already a start-up warning of the scheduler's.
+    if (full || config.costs.digestChannel) checks.push(() => checkDigestChannel(slack, config.costs.digestChannel, options));
   } else if (full) {
     checks.push(() => ({ title: 'Slack', status: 'skip', detail: 'no SLACK_BOT_TOKEN: npm start opens the local console' }));
   }

@@ -55,9 +55,7 @@ export async function loadKeyPairLazily(path: string): Promise<KeyPair> {
     get publicKey() {
       return parse().publicKey;
     },
-    get type() {
-      return parse().type;
-    },
+    type: header.type,
   };
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -195,6 +195,12 @@ export class FakeSlack {
         return { ok: true };
     }
   }
+}
+
+/** A bot token of Slack's shape, made per test run: nothing token-like is committed. */
+export function fakeBotToken(): string {
+  const digits = () => String(randomInt(1_000_000_000, 9_999_999_999));
+  return `xoxb-${digits()}-${digits()}-${randomBytes(12).toString('hex')}`;
 }
 
 export const SIGNING_SECRET = 'test0signing0secret0abcdef123456';

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeSlack} from '../helpers/fake-slack.js';
-import { buttonClick, SIGNING_SECRET, signedAction, signedCommand, signedEvent, slashCommand } from '../helpers/fake-slack.js';
+import { buttonClick, fakeBotToken, SIGNING_SECRET, signedAction, signedCommand, signedEvent, slashCommand } from '../helpers/fake-slack.js';
 import { INTERNAL_TEXT, leaked, seeded } from '../helpers/faults.js';
 import { eventually, runCommand, startHarness, type Harness, type HarnessOptions } from '../helpers/harness.js';
 import { startSlackWorld, type RunningSlack, type SlackWorld } from '../helpers/slack-app.js';
@@ -301,7 +301,7 @@ describe('through the signed HTTP receiver', () => {
 });
 
 describe('secrets on every path, failures included', () => {
-  const BOT_TOKEN = 'xoxb-2222222222-3333333333-HostileSecretToken';
+  const BOT_TOKEN = fakeBotToken();
   const RUNPOD_KEY = 'hostile0runpod0key0zzzz9876';
   const DICOM_PASSWORD = 'd1c0m-pa55w0rd-s3cr3t';
   const SECRETS = [BOT_TOKEN, SIGNING_SECRET, RUNPOD_KEY, DICOM_PASSWORD];

@@ -4,11 +4,11 @@ import { ConsoleSurface } from '../../src/console/console.js';
 import { createLogger } from '../../src/log.js';
 import { noticeMessage } from '../../src/messages/common.js';
 import { Redactor } from '../../src/redact.js';
-import { FakeSlack, SIGNING_SECRET, signedCommand, slashCommand } from '../helpers/fake-slack.js';
+import { FakeSlack, fakeBotToken, SIGNING_SECRET, signedCommand, slashCommand } from '../helpers/fake-slack.js';
 import { SIM_KEY, startHarness, type Harness } from '../helpers/harness.js';
 import { startSlack, type RunningSlack } from '../helpers/slack-app.js';
 
-const BOT_TOKEN = 'xoxb-1111111111-2222222222-SeCrEtBoTtOkEn';
+const BOT_TOKEN = fakeBotToken();
 const SECRETS = [BOT_TOKEN, SIGNING_SECRET, SIM_KEY];
 
 let fake: FakeSlack | undefined;
