@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BootInfo } from '../../src/runpod/simulator/services.js';
 import { FakeOrthanc } from '../../src/sim/orthanc.js';
 import { LocalPodHost } from '../../src/sim/pod-host.js';
+import { InProcessSshServer } from '../../src/sim/ssh-server.js';
 
 /** ssh2 emits an unparsable ed25519 pair about 1 time in 256 (mscdex/ssh2#1513); skip those. */
 function keyPair(): { private: string; public: string } {
@@ -28,15 +29,17 @@ function pod(podId: string, env: Record<string, string> = { PUBLIC_KEY: keys.pub
   return { podId, env, ports: PORTS, volumeMountPath: '/workspace' };
 }
 
-async function connect(port: number, privateKey: string): Promise<{ client: ssh2.Client; hostKey: string }> {
+async function connect(port: number, privateKey: string, username = 'root'): Promise<{ client: ssh2.Client; hostKey: string }> {
   const client = new ssh2.Client();
+  // A refused or dropped client may report more than one error; only the first one decides.
+  client.on('error', () => {});
   let hostKey = '';
   await new Promise<void>((resolve, reject) => {
     client.once('ready', resolve).once('error', reject);
     client.connect({
       host: '127.0.0.1',
       port,
-      username: 'root',
+      username,
       privateKey,
       readyTimeout: 10_000,
       hostVerifier: (key: Buffer) => {
@@ -45,7 +48,6 @@ async function connect(port: number, privateKey: string): Promise<{ client: ssh2
       },
     });
   });
-  client.on('error', () => {});
   return { client, hostKey };
 }
 
@@ -209,6 +211,54 @@ describe('LocalPodHost', () => {
     await host.destroy('podgone1');
     expect(existsSync(path.join(rootDir, 'pods', 'podgone1'))).toBe(false);
     expect(warnings.filter((msg) => !msg.includes('client error'))).toEqual([]);
+  });
+});
+
+describe('InProcessSshServer, the tests’ pod where OpenSSH is missing', () => {
+  let home: string;
+  let server: InProcessSshServer;
+
+  beforeEach(async () => {
+    home = await mkdtemp(path.join(os.tmpdir(), 'ssh-server-'));
+    server = new InProcessSshServer({ authorizedKeys: `# the bot\n${keys.public}\n`, user: 'lab', env: { PATH: process.env.PATH ?? '', HOME: home, SETENV: 'from sshd' }, cwd: home });
+    await server.start();
+  });
+
+  afterEach(async () => {
+    await server.stop();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('lets the one user in with the one key and runs commands with its environment, in its home', async () => {
+    const { client } = await connect(server.port, keys.private, 'lab');
+    try {
+      expect(await run(client, 'echo "$SETENV" "$(pwd)"; cat', 'stdin\n')).toEqual({ stdout: `from sshd ${home}\nstdin\n`, stderr: '', code: 0, signal: null });
+    } finally {
+      client.end();
+    }
+    await expect(connect(server.port, keys.private, 'root')).rejects.toMatchObject({ level: 'client-authentication' });
+    await expect(connect(server.port, keyPair().private, 'lab')).rejects.toMatchObject({ level: 'client-authentication' });
+  });
+
+  it('refuses connections while stopped, and comes back on the same port with a new host key when asked', async () => {
+    const port = server.port;
+    const before = await connect(port, keys.private, 'lab');
+    before.client.end();
+    await server.stop();
+    await expect(connect(port, keys.private, 'lab')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+
+    await server.start();
+    const same = await connect(port, keys.private, 'lab');
+    same.client.end();
+    expect(same.hostKey).toBe(before.hostKey);
+
+    await server.stop();
+    await server.newHostKey();
+    await server.start();
+    const after = await connect(port, keys.private, 'lab');
+    after.client.end();
+    expect(server.port).toBe(port);
+    expect(after.hostKey).not.toBe(before.hostKey);
   });
 });
 
