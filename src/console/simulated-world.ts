@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { delimiter, join } from 'node:path';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { RunPodApi } from '../runpod/api.js';
@@ -11,13 +9,19 @@ import { GraphQLRunPod } from '../runpod/graphql-client.js';
 import type { PodServices } from '../runpod/simulator/services.js';
 import { RunPodSimulator } from '../runpod/simulator/simulator.js';
 import { FakeOrthanc } from '../sim/orthanc.js';
+import { installFakePython, writeNodeStandinWheel } from '../sim/nopython/launcher.js';
 import { LocalPodHost } from '../sim/pod-host.js';
+import { findPython } from '../sim/python.js';
 import { buildStandinWheel } from '../sim/wheel.js';
 import { generateKeyPair, loadKeyPair, type KeyPair } from '../ssh/keys.js';
 import { systemClock } from '../util/clock.js';
 
-const run = promisify(execFile);
 const SIMULATOR_KEY = 'simulator-key';
+
+export interface SimulatedWorldOptions {
+  /** Where to look for Python (default: this process's PATH); tests hide Python with it. */
+  searchPath?: string;
+}
 
 export interface SimulatedWorld {
   /** The configuration, pointed at the simulated pod's volume and Orthanc. */
@@ -30,37 +34,34 @@ export interface SimulatedWorld {
   close(): Promise<void>;
 }
 
-/** A Python the simulated pod can build a venv with: MONAI Label 0.8.5 needs 3.9–3.12. */
-async function findPython(preferred: string): Promise<string | null> {
-  for (const candidate of [preferred, 'python3.11', 'python3.10', 'python3.12', 'python3.9', 'python3']) {
-    try {
-      const { stdout } = await run(candidate, ['-c', 'import sys, venv; print(sys.version_info[:2] < (3, 13) and sys.version_info[:2] >= (3, 9))']);
-      if (stdout.trim() === 'True') return candidate;
-    } catch {
-      // not installed, or no venv module: try the next
-    }
-  }
-  return null;
-}
-
 /**
  * Everything the console needs when there is no RunPod key: the RunPod simulator, pods whose
- * "container" runs sshd and bash on this machine (in a temporary folder), a stand-in MONAI Label
- * installed by pip from a local wheel, and a fake Orthanc with a few CT series.
+ * "container" runs an SSH server and bash on this machine (in a temporary folder), a stand-in MONAI Label
+ * installed by pip from a local wheel, and a fake Orthanc with a few CT series. Without a Python
+ * 3.9–3.12 with venv, the pod's python, pip and MONAI Label are Node stand-ins (src/sim/nopython)
+ * that answer the bot's same scripts.
  */
-export async function startSimulatedWorld(config: Config, logger: Logger): Promise<SimulatedWorld> {
+export async function startSimulatedWorld(config: Config, logger: Logger, options: SimulatedWorldOptions = {}): Promise<SimulatedWorld> {
   const root = await mkdtemp(join(tmpdir(), 'monai-pod-bot-sim-'));
   const volume = join(root, 'volume');
   const notes: string[] = [];
-  const python = await findPython(config.monai.python);
+  const searchPath = options.searchPath ?? process.env.PATH ?? '';
+  const python = await findPython(config.monai.python, { ...process.env, PATH: searchPath });
   const wheelhouse = join(root, 'wheels');
+  const podEnv: Record<string, string> = { PATH: searchPath };
   if (python) {
-    await buildStandinWheel({ outDir: wheelhouse, python, version: config.monai.version });
+    await buildStandinWheel({ outDir: wheelhouse, python: python.executable, version: config.monai.version });
   } else {
-    notes.push('No Python 3.9–3.12 with venv found: the simulated pod cannot install MONAI Label’s stand-in.');
+    const fakeBin = join(root, 'no-python-bin');
+    await installFakePython(fakeBin);
+    await writeNodeStandinWheel(wheelhouse, config.monai.version);
+    podEnv.PATH = [fakeBin, searchPath].join(delimiter);
+    notes.push(
+      'No Python 3.9–3.12 with venv here: the simulated pod runs Node stand-ins for python, pip and MONAI Label (the Python one needs python3-venv).',
+    );
   }
   const orthanc = config.monai.dicomwebUrl ? null : await new FakeOrthanc({ series: 12 }).start();
-  const host = new LocalPodHost({ rootDir: root, wheelhouse, logger: logger.child({ component: 'simulated-pod' }) });
+  const host = new LocalPodHost({ rootDir: root, wheelhouse, env: podEnv, logger: logger.child({ component: 'simulated-pod' }) });
   const services: PodServices = {
     boot: (pod) => host.boot(pod),
     halt: (podId) => host.halt(podId),
@@ -84,7 +85,7 @@ export async function startSimulatedWorld(config: Config, logger: Logger): Promi
     ssh: Object.freeze({ ...config.ssh, user: 'root' }),
     monai: Object.freeze({
       ...config.monai,
-      python: python ?? config.monai.python,
+      python: python?.command ?? 'python3',
       dicomwebUrl: orthanc?.url ?? config.monai.dicomwebUrl,
       ...(orthanc ? { dicomwebUsername: undefined, dicomwebPassword: undefined } : {}),
     }),

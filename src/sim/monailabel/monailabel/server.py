@@ -69,6 +69,8 @@ def start_server(args, log=None):
     _download_weights(args.app, models, set(faults.get("missingModels") or []), log)
     if faults.get("startupDelaySeconds"):
         time.sleep(float(faults["startupDelaySeconds"]))
+    while faults.get("startupWaitsFor") and not os.path.exists(faults["startupWaitsFor"]):
+        time.sleep(0.05)
     if faults.get("failStartup"):
         _fake_traceback(args.app, str(faults["failStartup"]), log)
         log.error(UV, "Application startup failed. Exiting.")
@@ -83,7 +85,7 @@ def start_server(args, log=None):
     port = int(os.environ.get(f"SIMPOD_PORT_{args.port}", args.port))
     try:
         # Loopback only, whatever --host says: the stand-in must never be reachable from outside.
-        server = ThreadingHTTPServer(("127.0.0.1", port), _handler(state, log))
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler(state, log, faults))
     except OSError as error:
         log.error(UV, f"[Errno {error.errno}] error while attempting to bind on address "
                       f"('{args.host}', {args.port}): {str(error.strerror or error).lower()}")
@@ -92,8 +94,6 @@ def start_server(args, log=None):
     log.info(UV, "Application startup complete.")
     log.info(UV, f"Uvicorn running on http://{args.host}:{args.port} (Press CTRL+C to quit)")
     event("start_server", pid=os.getpid(), port=server.server_address[1])
-    if faults.get("dieAfterSeconds") is not None:
-        threading.Thread(target=_die_after, args=(float(faults["dieAfterSeconds"]), log), daemon=True).start()
     server.serve_forever(poll_interval=0.2)
     return 0
 
@@ -155,7 +155,7 @@ def _die_after(seconds, log):
     os._exit(137)
 
 
-def _handler(state, log):
+def _handler(state, log, faults):
     class Handler(BaseHTTPRequestHandler):
         def version_string(self):
             return "uvicorn"
@@ -202,6 +202,10 @@ def _handler(state, log):
             self.end_headers()
             if method != "HEAD":
                 self.wfile.write(data)
+            if faults.get("dieAfterServingInfo") and parts == ["info"] and status == 200:
+                # Once the answer is out: the process dies as an out-of-memory kill would end it.
+                self.wfile.flush()
+                threading.Thread(target=_die_after, args=(0.2, log), daemon=True).start()
 
         def _body(self):
             # Read the whole request body even when unused: unread bytes make the close reset the connection.

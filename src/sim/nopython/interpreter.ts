@@ -1,0 +1,188 @@
+/**
+ * The no-Python stand-in's `python` and `pip`: on a machine without Python 3.9–3.12 with venv, the
+ * console's simulated pod (and the tests' pod) put these on the pod instead of CPython, so the bot's
+ * real scripts still run end to end against the Node MONAI Label stand-in (./monailabel/).
+ *
+ * They understand exactly what the bot's scripts ask, listed in the tables below, and nothing else:
+ * anything unknown fails loudly (exit 2, a message naming this file). When a script in src/monai/
+ * starts asking something new, add a row here; test/sim/nopython.test.ts runs the real setup script
+ * through these tables, so a change that breaks them fails a test.
+ *
+ *   python -V | --version                         "Python 3.11.9"
+ *   python -c PROGRAM / python - < PROGRAM        PROGRAMS below, matched on the program text
+ *   python -m venv [--system-site-packages] [--without-pip] DIR
+ *   python -m pip …  (= pip …)
+ *   pip install [--progress-bar X] [-q] [--no-index] [-f DIR] NAME[==VERSION]
+ *                                                 from find-links folders (PIP_FIND_LINKS), as with PIP_NO_INDEX
+ *   pip -V | --version
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MARKER } from '../../monai/setup-script.js';
+import { createVenv, installDistribution, installedVersion, PYTHON_VERSION, type Interpreter } from './venv.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  stdin(): Promise<string>;
+}
+
+interface Program {
+  /** Who sends it, so a row can be removed when its sender is. */
+  sender: string;
+  /** The exact program (after trimming each line's end) or a pattern over it. */
+  text: string | RegExp;
+  run(python: Interpreter, io: Io, match: RegExpExecArray | null): number | Promise<number>;
+}
+
+const PROGRAMS: readonly Program[] = [
+  {
+    sender: 'src/monai/setup-script.ts (is the pod’s Python one MONAI Label supports?)',
+    text: 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] < (3, 13) else 1)',
+    run: () => 0,
+  },
+  {
+    sender: 'src/monai/setup-script.ts (which monailabel is installed?)',
+    text: /^import importlib\.metadata as m; print\(m\.version\("([A-Za-z0-9_.-]+)"\)\)$/,
+    run: (python, io, match) => {
+      const version = installedVersion(python, match![1]!);
+      if (version) {
+        io.out(`${version}\n`);
+        return 0;
+      }
+      io.err(`Traceback (most recent call last):\n  File "<string>", line 1, in <module>\nimportlib.metadata.PackageNotFoundError: No package metadata was found for ${match![1]}\n`);
+      return 1;
+    },
+  },
+  {
+    sender: 'test/helpers (the interpreter’s absolute path)',
+    text: 'import sys; print(sys.executable)',
+    run: (python, io) => {
+      io.out(`${python.executable}\n`);
+      return 0;
+    },
+  },
+  {
+    sender: 'src/monai/doctor-script.ts (does the DICOMweb server answer from the pod?)',
+    text: /^import base64, json, os, urllib\.error, urllib\.request\nurl = os\.environ\["DOCTOR_DICOMWEB_URL"\][\s\S]*check=dicomweb[\s\S]*$/,
+    run: (_python, io) => qido(io),
+  },
+];
+
+/** The doctor's QIDO-RS query, as its Python program does it: a marker line with the outcome. */
+async function qido(io: Io): Promise<number> {
+  const url = `${(io.env['DOCTOR_DICOMWEB_URL'] ?? '').replace(/\/+$/, '')}/series?Modality=CT&limit=1`;
+  const headers: Record<string, string> = { Accept: 'application/dicom+json' };
+  const [user, password] = [io.env['MONAI_LABEL_DICOMWEB_USERNAME'], io.env['MONAI_LABEL_DICOMWEB_PASSWORD']];
+  if (user && password) headers['Authorization'] = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  try {
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+    const body = (await response.text()) || '[]';
+    if (response.status >= 400) {
+      io.out(`${MARKER} check=dicomweb status=${response.status}\n`);
+      return 0;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      io.out(`${MARKER} check=dicomweb status=error reason=JSONDecodeError\n`);
+      return 0;
+    }
+    const count = Array.isArray(parsed) ? parsed.length : Object.keys(parsed as object).length;
+    io.out(`${MARKER} check=dicomweb status=${response.status} count=${count}\n`);
+  } catch (error) {
+    io.out(`${MARKER} check=dicomweb status=error reason=${(error as Error).name === 'TimeoutError' ? 'TimeoutError' : 'URLError'}\n`);
+  }
+  return 0;
+}
+
+function unknown(io: Io, what: string): number {
+  io.err(
+    `monai-pod-bot's no-Python stand-in does not understand: ${what}\n` +
+      'It answers only what the bot’s scripts ask, listed in src/sim/nopython/interpreter.ts: add it there, ' +
+      'or install Python 3.9–3.12 with venv (Debian/Ubuntu: apt-get install python3-venv) to use the real one.\n',
+  );
+  return 2;
+}
+
+async function runProgram(python: Interpreter, io: Io, source: string): Promise<number> {
+  const text = source.split('\n').map((line) => line.trimEnd()).join('\n').trim();
+  for (const program of PROGRAMS) {
+    if (typeof program.text === 'string' ? program.text === text : program.text.test(text)) {
+      return program.run(python, io, typeof program.text === 'string' ? null : program.text.exec(text));
+    }
+  }
+  return unknown(io, `python program ${JSON.stringify(text.length > 300 ? `${text.slice(0, 300)}…` : text)}`);
+}
+
+/** `python …` */
+export async function python(self: Interpreter, args: readonly string[], io: Io): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === '-V' || first === '--version') {
+    io.out(`Python ${PYTHON_VERSION}\n`);
+    return 0;
+  }
+  if (first === '-c' && rest[0] !== undefined) return runProgram(self, io, rest[0]);
+  if (first === '-') return runProgram(self, io, await io.stdin());
+  if (first === '-m' && rest[0] === 'pip') return pip(self, rest.slice(1), io);
+  if (first === '-m' && rest[0] === 'venv') {
+    const flags = rest.slice(1, -1);
+    const dir = rest.at(-1);
+    if (dir === undefined || dir.startsWith('-') || flags.some((flag) => !['--system-site-packages', '--without-pip'].includes(flag))) {
+      return unknown(io, `python -m venv ${rest.slice(1).join(' ')}`);
+    }
+    await createVenv(self, dir, flags.includes('--system-site-packages'), !flags.includes('--without-pip'));
+    return 0;
+  }
+  return unknown(io, `python ${args.join(' ')}`);
+}
+
+/** `pip …`, installing from find-links folders only (the simulated pod has no package index). */
+export async function pip(self: Interpreter, args: readonly string[], io: Io): Promise<number> {
+  if (args[0] === '-V' || args[0] === '--version') {
+    io.out(`pip 24.0 from ${join(self.prefix, 'lib', 'python3.11', 'site-packages', 'pip')} (python 3.11)\n`);
+    return 0;
+  }
+  if (args[0] !== 'install') return unknown(io, `pip ${args.join(' ')}`);
+  const links = (io.env['PIP_FIND_LINKS'] ?? '').split(/\s+/).filter(Boolean);
+  const requirements: string[] = [];
+  for (let index = 1; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '--progress-bar') index++;
+    else if (arg === '-f' || arg === '--find-links') links.push(args[++index] ?? '');
+    else if (!['-q', '--quiet', '--no-index', '--disable-pip-version-check'].includes(arg)) {
+      if (arg.startsWith('-') || !/^[A-Za-z0-9_.-]+(==[A-Za-z0-9_.+-]+)?$/.test(arg)) return unknown(io, `pip install … ${arg}`);
+      requirements.push(arg);
+    }
+  }
+  if (!self.venv) return unknown(io, 'pip install outside a venv');
+  if (requirements.length === 0) return unknown(io, 'pip install without a requirement');
+  if (links.length > 0) io.out(`Looking in links: ${links.join(', ')}\n`);
+  for (const requirement of requirements) {
+    const [name, wanted] = requirement.split('==') as [string, string | undefined];
+    const wheels = links.flatMap((dir) => (existsSync(dir) ? readdirSync(dir) : []).map((file) => ({ dir, file })));
+    const versions = wheels.flatMap(({ dir, file }) => {
+      const found = new RegExp(`^${name.replace(/[-_.]/g, '[-_.]')}-([^-]+)-py3-none-any\\.whl$`, 'i').exec(file);
+      return found ? [{ version: found[1]!, path: join(dir, file) }] : [];
+    });
+    const pick = wanted ? versions.find((candidate) => candidate.version === wanted) : versions.sort((a, b) => b.version.localeCompare(a.version, 'en', { numeric: true }))[0];
+    if (!pick) {
+      const from = versions.map((candidate) => candidate.version).join(', ') || 'none';
+      io.err(`ERROR: Could not find a version that satisfies the requirement ${requirement} (from versions: ${from})\n`);
+      io.err(`ERROR: No matching distribution found for ${requirement}\n`);
+      return 1;
+    }
+    const installed = installedVersion(self, name);
+    if (installed === pick.version) {
+      io.out(`Requirement already satisfied: ${requirement} in ${join(self.prefix, 'lib', 'python3.11', 'site-packages')} (${installed})\n`);
+      continue;
+    }
+    io.out(`Processing ${pick.path}\nInstalling collected packages: ${name}\n`);
+    if (installed) io.out(`  Attempting uninstall: ${name}\n    Found existing installation: ${name} ${installed}\n    Uninstalling ${name}-${installed}:\n      Successfully uninstalled ${name}-${installed}\n`);
+    await installDistribution(self, name, pick.version);
+    io.out(`Successfully installed ${name}-${pick.version}\n`);
+  }
+  return 0;
+}
