@@ -93,7 +93,6 @@ describe('the cost guard, on a fake clock', () => {
     const kept = await runCommand(w.h, 'keep 1h', w.surface);
     expect(kept.surface.ephemerals.at(-1) && textOf(kept.surface.ephemerals.at(-1)!.message)).toContain('Kept until 14:15 by <@U0ALICE>');
     expect(textOf(warning!.versions.at(-1)!)).toContain('✋ Kept until 14:15');
-    expect((await w.h.bot.router.status()).text).toBeDefined();
     expect(textOf(await w.h.bot.router.status())).toContain('✋ Kept until 14:15 by <@U0ALICE>: no idle stop before then.');
 
     await w.until(190);
@@ -114,8 +113,9 @@ describe('the cost guard, on a fake clock', () => {
     const audit = (await w.h.store.audit.recent(10)).filter((entry) => entry.kind === 'auto').map((entry) => `${entry.actor}: ${entry.text} → ${entry.outcome}`);
     expect(audit).toEqual(['auto-stop: auto-stop → succeeded', 'auto-stop: idle warning → idle 1 h', 'auto-stop: idle warning → idle 1 h']);
 
-    // The digest shows the idle time it cost.
+    // The digest shows nothing running any more, and the volume that still bills.
     const digest = textOf(await w.h.bot.digests.privateMessage());
+    expect(digest).toContain('Running: 0 pods, $0.00/hr · Stopped: 1 pod, $6.00/month storage');
     expect(digest).toContain('*monai-label* — 30 GB volume · $6.00/month · stopped');
   }, 60_000);
 
@@ -139,13 +139,16 @@ describe('the cost guard, on a fake clock', () => {
     expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('RUNNING');
   }, 60_000);
 
-  it('never stops a pod that is training', async () => {
+  it('never stops a pod that is training, nor counts it as idle', async () => {
     const w = await world();
     await standin!.train(100_000);
     await w.until(300);
     expect(warnings(w.surface)).toHaveLength(0);
-    const samples = await w.h.store.samples.pods(0);
-    expect(samples.at(-1)?.activity).toBe('training running');
+    expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('RUNNING');
+    expect(textOf(await w.h.bot.router.status())).not.toContain('No activity');
+    const digest = textOf(await w.h.bot.digests.privateMessage());
+    expect(digest).toContain('*monai-label* — RTX 4090 · $0.69/hr · up 5.0 h in 24 h ≈ $3.45 · idle 0.0 h ≈ $0.00');
+    expect(digest).not.toContain('running idle');
   }, 60_000);
 
   it('never stops on signals it cannot read: the idle clock waits', async () => {
@@ -180,12 +183,15 @@ describe('the cost guard, on a fake clock', () => {
     expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('EXITED');
   }, 60_000);
 
-  it('stays quiet with AUTOSTOP=off, but still records the idle time', async () => {
+  it('stays quiet with AUTOSTOP=off, but status and the digest still show the idle time and what it costs', async () => {
     const off = await world({ AUTOSTOP: 'off' });
     await off.until(240);
     expect(warnings(off.surface)).toHaveLength(0);
-    const samples = await off.h.store.samples.pods(0);
-    expect(samples.filter((sample) => sample.idle === true).length).toBeGreaterThan(30);
+    expect(off.h.sim.pod(off.pod.id).desiredStatus).toBe('RUNNING');
+    expect(textOf(await off.h.bot.router.status())).toContain('💤 No activity for 3 h 45 min.');
+    const digest = textOf(await off.h.bot.digests.privateMessage());
+    expect(digest).toContain('⚠️ *monai-label* is running idle: 3.8 h (≈ $2.76 in 24 h at $0.69/hr). `/monai stop` if nobody needs it.');
+    expect(digest).toContain('up 4.0 h in 24 h ≈ $2.76 · idle 4.0 h ≈ $2.76');
   }, 60_000);
 
   it('only warns when AUTOSTOP=warn', async () => {
