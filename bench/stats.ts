@@ -11,13 +11,21 @@ export function median(values: readonly number[]): number {
 
 export interface Figure {
   name: string;
-  value: number;
+  /** null: nothing could be measured this run (`missed` says why); neither a pass nor a fail. */
+  value: number | null;
   unit: string;
   target: string;
   ok: boolean;
+  missed?: string;
+}
+
+/** A figure nothing could be measured for: reported as such, and the run goes on. */
+export function missedFigure(name: string, target: string, why: string): Figure {
+  return { name, value: null, unit: '', target, ok: false, missed: why };
 }
 
 export function line(figure: Figure): string {
+  if (figure.value === null) return `MISS  ${figure.name}: not measured — ${figure.missed ?? 'no sample'}  (target ${figure.target})`;
   const value = Number.isInteger(figure.value) ? String(figure.value) : figure.value.toFixed(figure.value < 10 ? 2 : 1);
   return `${figure.ok ? 'PASS' : 'FAIL'}  ${figure.name}: ${value}${figure.unit}  (target ${figure.target})`;
 }
