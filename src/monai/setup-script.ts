@@ -188,8 +188,9 @@ fi
 }
 
 /**
- * Streams the server's log until the server exits or the watch ends. A heartbeat line every two
- * seconds makes the loop end by itself (SIGPIPE) once the bot closes the channel.
+ * Streams the server's log until the server exits or the watch ends. A heartbeat line every half
+ * second makes the loop end by itself (SIGPIPE) soon after the bot closes the channel: OpenSSH
+ * keeps a channel open until its command ends, and the bot waits for that before the URL goes out.
  */
 export function watchScript(volume: string, maxSeconds: number): string {
   if (!/^\/[A-Za-z0-9._/-]*$/.test(volume)) invalid('volume path');
@@ -202,7 +203,7 @@ trap 'kill "$tailer" 2>/dev/null || true' EXIT
 end=$(( $(date +%s) + ${Math.max(1, Math.round(maxSeconds))} ))
 while [ "$(date +%s)" -lt "$end" ]; do
   if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then sleep 1; mark server=exited; exit 0; fi
-  sleep 2
+  sleep 0.5
   mark heartbeat
 done
 mark watch=timeout

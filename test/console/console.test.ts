@@ -25,23 +25,8 @@ async function run(lines: string[], env: Record<string, string> = {}, argv: stri
   return { code, out, err };
 }
 
+// The full transcript against the simulated pod (a venv and an install) is in test/e2e/console.test.ts.
 describe('the local console', () => {
-  it('runs piped commands against the simulator in order and exits at the end of input', async () => {
-    const { code, out } = await run(['/monai start', '/monai status', '/monai stop']);
-
-    expect(code).toBe(0);
-    expect(out).toContain('No Slack credentials (SLACK_BOT_TOKEN): starting the local console.');
-    expect(out).toContain('No RUNPOD_API_KEY: using the built-in RunPod simulator');
-    const [start, status, stop] = out.split(/^> /m).slice(1);
-    expect(start).toMatch(/monai-label is ready[\s\S]*Paste into 3D Slicer: `http:\/\/127\.0\.0\.1:\d+`/);
-    expect(start).toContain('Models: deepgrow_2d, deepgrow_3d, deepgrow_pipeline');
-    expect(start).toContain('12 CT series in the datastore');
-    expect(start).toContain('Extensions Manager');
-    expect(status).toContain('monai-label is running');
-    expect(stop).toContain('monai-label stopped');
-    expect(stop).toContain('volume is kept and still bills about $6.00/month');
-  }, 30_000);
-
   it('shows the help for anything it does not understand', async () => {
     const { code, out } = await run(['hello there', '/monai help']);
     expect(code).toBe(0);

@@ -1,18 +1,15 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Target } from '../../src/runpod/simulator/ports.js';
 import type { PodServices } from '../../src/runpod/simulator/services.js';
 import { FakeOrthanc } from '../../src/sim/orthanc.js';
-import { buildStandinWheel } from '../../src/sim/wheel.js';
 import { generateKeyPair, type KeyPair } from '../../src/ssh/keys.js';
-import { startHarness, type Harness, type HarnessOptions } from './harness.js';
+import { onTestFinished } from 'vitest';
+import { runCommand, startHarness, type Harness, type HarnessOptions } from './harness.js';
+import { pipEnv, podTools, seedInstalledVenv } from './pod-tools.js';
 import { createSshd, freePort, type Sshd } from './sshd.js';
-
-const run = promisify(execFile);
 
 export const ORTHANC_USER = 'orthanc';
 export const ORTHANC_PASSWORD = "0rth@nc p'ss $(id)";
@@ -44,35 +41,39 @@ function killStarted(eventsFile: string): void {
   }
 }
 
-async function python3(): Promise<string> {
-  // The absolute path: sshd sessions do not see this shell's PATH (pyenv shims and the like).
-  const { stdout } = await run('python3', ['-c', 'import sys; print(sys.executable)']);
-  return stdout.trim();
+export interface RealPodOptions extends HarnessOptions {
+  /** sshd starts only once the bot has been refused (and is retrying), as on a container still booting. */
+  sshdStartsLate?: boolean;
+  /**
+   * `installed` (the default): the volume already holds the venv with monailabel, as after a first
+   * start, so the setup skips the slow venv and pip steps; `empty`: a new volume, installed from scratch.
+   */
+  volume?: 'installed' | 'empty';
 }
 
 /**
- * A "pod" whose container is this machine: a real OpenSSH sshd (as RunPod's image runs), a real
- * Python venv on a temporary volume, pip served from a local wheel of the MONAI Label stand-in,
- * and a fake Orthanc with Basic auth. Stopping the pod ends MONAI Label (its alive file goes).
+ * A "pod" whose container is this machine: an SSH server (OpenSSH's sshd as RunPod's image runs,
+ * or the in-process one where sshd is missing), a Python venv on a temporary volume (CPython, or the
+ * Node stand-ins where Python is missing), pip served from a local wheel of the MONAI Label
+ * stand-in, and a fake Orthanc with Basic auth. Stopping the pod ends MONAI Label (its alive file goes).
  */
-export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: number } = {}): Promise<RealPod> {
+export async function startRealPod(options: RealPodOptions = {}): Promise<RealPod> {
+  const tools = podTools();
   const sshKey: KeyPair = options.sshKey ?? generateKeyPair();
   const dir = await mkdtemp(join(tmpdir(), 'monai-real-pod-'));
-  const wheels = join(dir, 'wheels');
   const volume = join(dir, 'volume');
   const eventsFile = join(dir, 'events.jsonl');
   const faultsFile = join(dir, 'faults.json');
   const alive = join(dir, 'alive');
-  await buildStandinWheel({ outDir: wheels, python: await python3() });
+  await mkdir(volume, { recursive: true });
+  if (options.volume !== 'empty') await seedInstalledVenv(volume);
   const orthanc = await new FakeOrthanc({ series: 7, username: ORTHANC_USER, password: ORTHANC_PASSWORD }).start();
   const monaiPort = await freePort();
   const sshd = await createSshd({
     dir,
     authorizedKey: sshKey.publicKey,
     setEnv: {
-      PIP_NO_INDEX: '1',
-      PIP_FIND_LINKS: wheels,
-      PIP_DISABLE_PIP_VERSION_CHECK: '1',
+      ...pipEnv(tools.wheels),
       SIMPOD_PORT_8000: String(monaiPort),
       SIMPOD_ALIVE_FILE: alive,
       MONAILABEL_STANDIN_EVENTS: eventsFile,
@@ -106,7 +107,7 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
     simulator: { ...options.simulator, services },
     env: {
       VOLUME_MOUNT_PATH: volume,
-      POD_PYTHON: await python3(),
+      POD_PYTHON: tools.interpreter,
       SSH_USER: userInfo().username,
       SSH_CONNECT_TIMEOUT_SECONDS: '20',
       DICOMWEB_URL: orthanc.url,
@@ -116,9 +117,14 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
       ...options.env,
     },
   });
-  await mkdir(volume, { recursive: true });
-  if (options.sshdDelayMs) setTimeout(() => void sshd.start(), options.sshdDelayMs).unref();
-  else await sshd.start();
+  let lateStart: NodeJS.Timeout | undefined;
+  if (options.sshdStartsLate) {
+    lateStart = setInterval(() => {
+      if (!harness.logs().includes('sshd not up yet, retrying')) return;
+      clearInterval(lateStart);
+      void sshd.start();
+    }, 20);
+  } else await sshd.start();
   const serverPid = () => {
     const pidfile = join(volume, '.monai-pod-bot', 'server.pid');
     return existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) : null;
@@ -136,6 +142,7 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
     faults: (faults) => writeFile(faultsFile, JSON.stringify(faults)),
     serverPid,
     async close() {
+      clearInterval(lateStart);
       killStarted(eventsFile);
       await sshd.stop();
       await orthanc.close();
@@ -143,6 +150,18 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A pod for the current test only: closed when the test finishes, whatever its outcome. */
+export async function startRealPodForTest(options: RealPodOptions = {}): Promise<RealPod> {
+  const pod = await startRealPod(options);
+  onTestFinished(() => pod.close());
+  return pod;
+}
+
+/** Runs one /monai command and returns what it posted (see runCommand). */
+export async function podCommand(pod: RealPod, text: string) {
+  return (await runCommand(pod.harness, text)).surface;
 }
 
 export async function readVolumeFile(pod: RealPod, relative: string): Promise<string> {

@@ -1,12 +1,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { InProcessSshServer } from '../../src/sim/ssh-server.js';
+import { podTools } from './pod-tools.js';
 
 const run = promisify(execFile);
-export const SSHD = '/usr/sbin/sshd';
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -40,14 +41,43 @@ export interface Sshd {
   newHostKey(): Promise<void>;
 }
 
+export interface SshdOptions {
+  dir: string;
+  authorizedKey: string;
+  /** Reaches every session (sshd's SetEnv), as RunPod's image environment would. */
+  setEnv: Record<string, string>;
+  port?: number;
+}
+
 /**
- * A real OpenSSH sshd on loopback with its own host key and config, accepting one public key.
- * `setEnv` reaches every session (sshd's SetEnv), as RunPod's image environment would.
+ * The pod's SSH server for this run (see test/helpers/pod-choice.ts): OpenSSH where the machine has
+ * it, otherwise the in-process server; both let this user in with one key and run commands with bash.
  */
-export async function createSshd(options: { dir: string; authorizedKey: string; setEnv: Record<string, string>; port?: number }): Promise<Sshd> {
-  if (!existsSync(SSHD)) {
-    throw new Error(`${SSHD} is missing: install Debian's openssh-server (apt-get install -y openssh-server); .ci/run does.`);
-  }
+export async function createSshd(options: SshdOptions): Promise<Sshd> {
+  const { sshd } = podTools().choice;
+  return sshd.kind === 'openssh' ? createOpenSshd(sshd.path, options) : createInProcessSshd(options);
+}
+
+async function createInProcessSshd(options: SshdOptions): Promise<Sshd> {
+  const { username, shell } = userInfo();
+  const server = new InProcessSshServer({
+    authorizedKeys: options.authorizedKey,
+    user: username,
+    // What an OpenSSH session starts with, then SetEnv.
+    env: { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', HOME: homedir(), USER: username, LOGNAME: username, SHELL: shell ?? '/bin/sh', ...options.setEnv },
+    cwd: homedir(),
+    port: options.port ?? (await freePort()),
+  });
+  return {
+    port: server.port,
+    start: () => server.start(),
+    stop: () => server.stop(),
+    newHostKey: () => server.newHostKey(),
+  };
+}
+
+/** A real OpenSSH sshd on loopback with its own host key and config, accepting one public key. */
+async function createOpenSshd(sshdPath: string, options: SshdOptions): Promise<Sshd> {
   const dir = join(options.dir, 'sshd');
   await mkdir(dir, { recursive: true });
   // Privilege separation needs this directory when sshd runs as root.
@@ -92,7 +122,7 @@ export async function createSshd(options: { dir: string; authorizedKey: string; 
     port,
     newHostKey,
     async start() {
-      child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child = spawn(sshdPath, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`sshd exited (${code}): ${stderr}`))));

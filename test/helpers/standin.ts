@@ -1,10 +1,36 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { installFakePython, writeNodeStandinWheel } from '../../src/sim/nopython/launcher.js';
+import { COMPILED_NOPYTHON, MONAI_VERSION, pipEnv, podTools } from './pod-tools.js';
 import { freePort } from './sshd.js';
 
-const SOURCE = fileURLToPath(new URL('../../src/sim/monailabel', import.meta.url));
+const run = promisify(execFile);
+
+export type StandinKind = 'python' | 'node';
+
+/** The MONAI Label stand-ins this run can exercise: the Node one always, the Python one where Python is. */
+export function standinKinds(): StandinKind[] {
+  return podTools().choice.python.kind === 'python' ? ['python', 'node'] : ['node'];
+}
+
+/**
+ * A `monailabel` console script installed the way a pod installs it (venv + pip from the local
+ * wheel): the run's shared venv when it is of that kind, else a Node-stand-in venv made under `scratch`.
+ */
+export async function monailabelCommand(kind: StandinKind, scratch: string): Promise<string> {
+  const tools = podTools();
+  if (kind === tools.choice.python.kind) return join(tools.templateVenv, 'bin', 'monailabel');
+  if (kind === 'python') throw new Error('The Python stand-in needs Python 3.9–3.12 with venv on this machine.');
+  const dir = join(scratch, 'node-standin');
+  const python = await installFakePython(join(dir, 'bin'), COMPILED_NOPYTHON);
+  await writeNodeStandinWheel(join(dir, 'wheels'), MONAI_VERSION);
+  const env = { PATH: process.env['PATH'] ?? '', ...pipEnv(join(dir, 'wheels')) };
+  await run(python, ['-m', 'venv', join(dir, 'venv')], { env });
+  await run(join(dir, 'venv', 'bin', 'pip'), ['install', `monailabel==${MONAI_VERSION}`], { env });
+  return join(dir, 'venv', 'bin', 'monailabel');
+}
 
 export interface Standin {
   port: number;
@@ -15,27 +41,20 @@ export interface Standin {
   kill(): void;
 }
 
-async function python(args: string[], cwd: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  return spawn('python3', ['-m', 'monailabel.main', ...args], {
-    cwd,
-    env: { PATH: process.env['PATH'] ?? '', PYTHONPATH: SOURCE, PYTHONDONTWRITEBYTECODE: '1', ...env },
-    stdio: 'ignore',
-  });
-}
-
-/** The MONAI Label stand-in, run straight from its source (no venv): for tests about its HTTP API. */
-export async function startStandin(dir: string): Promise<Standin> {
+/** The run's MONAI Label stand-in serving a local studies folder: for tests about its HTTP API. */
+export async function startStandin(dir: string, kind: StandinKind = standinKinds()[0]!): Promise<Standin> {
+  const monailabel = await monailabelCommand(kind, dir);
+  const env = { PATH: process.env['PATH'] ?? '', PYTHONDONTWRITEBYTECODE: '1' };
   await mkdir(join(dir, 'studies'), { recursive: true });
-  const download = await python(['apps', '--name', 'radiology', '--download', '--output', dir], dir);
-  await new Promise((resolve) => download.once('exit', resolve));
+  await run(monailabel, ['apps', '--name', 'radiology', '--download', '--output', dir], { env });
   const port = await freePort();
-  const server = await python(
+  const server = spawn(
+    monailabel,
     ['start_server', '--app', join(dir, 'radiology'), '--studies', join(dir, 'studies'), '--conf', 'models', 'deepgrow_2d,deepgrow_3d', '--conf', 'sam2', 'false'],
-    dir,
-    { SIMPOD_PORT_8000: String(port) },
+    { cwd: dir, env: { ...env, SIMPOD_PORT_8000: String(port) }, stdio: 'ignore' },
   );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     try {
       if ((await fetch(`${url}/`)).ok) break;

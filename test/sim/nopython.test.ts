@@ -1,0 +1,156 @@
+/**
+ * The no-Python stand-in (src/sim/nopython) runs the bot's real scripts: where a machine has no
+ * Python 3.9–3.12 with venv, the console's simulated pod and the tests' pod rely on it. When a script
+ * in src/monai/ starts asking the pod's Python something new, this fails until the table in
+ * src/sim/nopython/interpreter.ts answers it. Runs whether or not this machine has Python.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { doctorScript } from '../../src/monai/doctor-script.js';
+import { MARKER, paths, setupScript, type ScriptSettings } from '../../src/monai/setup-script.js';
+import { installFakePython, writeNodeStandinWheel } from '../../src/sim/nopython/launcher.js';
+import { FakeOrthanc } from '../../src/sim/orthanc.js';
+import { eventually } from '../helpers/harness.js';
+import { COMPILED_NOPYTHON } from '../helpers/pod-tools.js';
+import { freePort } from '../helpers/sshd.js';
+
+let dir = '';
+let env: Record<string, string> = {};
+let orthanc: FakeOrthanc;
+let port = 0;
+let settings: ScriptSettings;
+
+/** A script as the pod runs it: `bash -s` with the script on stdin and the pod's environment. */
+function onPod(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-s'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    // The server started in the background keeps no pipe of ours open: its output goes to the log.
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(script);
+  });
+}
+
+const markers = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith(`${MARKER} `));
+
+function serverPid(): number | null {
+  const pidfile = paths(settings.volume).pidfile;
+  return existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) : null;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'monai-nopython-'));
+  const bin = join(dir, 'bin');
+  await installFakePython(bin, COMPILED_NOPYTHON);
+  await writeNodeStandinWheel(join(dir, 'wheels'), '0.8.5');
+  orthanc = await new FakeOrthanc({ series: 4, username: 'orthanc', password: 'pacs pass' }).start();
+  port = await freePort();
+  env = {
+    // The stand-in's python3 comes first, so the script never meets a real Python on this machine.
+    PATH: [bin, process.env['PATH'] ?? ''].join(delimiter),
+    HOME: dir,
+    PIP_NO_INDEX: '1',
+    PIP_FIND_LINKS: join(dir, 'wheels'),
+    SIMPOD_PORT_8000: String(port),
+  };
+  settings = {
+    volume: join(dir, 'volume'),
+    python: 'python3',
+    version: '0.8.5',
+    models: ['deepgrow_2d', 'deepgrow_3d'],
+    sam2: false,
+    dicomwebUrl: orthanc.url,
+    dicomwebUsername: 'orthanc',
+    dicomwebPassword: 'pacs pass',
+  };
+});
+
+afterAll(async () => {
+  const pid = serverPid();
+  if (pid) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await orthanc?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the bot’s setup script on a pod whose Python is the Node stand-in', () => {
+  it('creates the venv, installs monailabel, downloads both apps and starts a server that serves /info/', async () => {
+    const first = await onPod(setupScript(settings));
+
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(markers(first.stdout)).toEqual([
+      `${MARKER} step=venv state=begin`,
+      `${MARKER} step=venv state=done`,
+      `${MARKER} step=pip state=begin`,
+      `${MARKER} step=pip state=done`,
+      `${MARKER} step=app-radiology state=begin`,
+      `${MARKER} step=app-radiology state=done`,
+      `${MARKER} step=app-monaibundle state=begin`,
+      `${MARKER} step=app-monaibundle state=done`,
+      `${MARKER} server=started pid=${serverPid()}`,
+    ]);
+    expect(first.stdout).toContain('Successfully installed monailabel-0.8.5');
+    const info = await eventually(async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/info/`).catch(() => null);
+      return response?.ok ? ((await response.json()) as { version: string; models: object; datastore: { total: number } }) : undefined;
+    }, 30_000);
+    expect(info.version).toBe('0.8.5');
+    expect(Object.keys(info.models)).toEqual(['deepgrow_2d', 'deepgrow_3d', 'deepgrow_pipeline', 'Histogram+GraphCut', 'GMM+GraphCut']);
+    expect(info.datastore.total).toBe(4);
+    const log = readFileSync(paths(settings.volume).log, 'utf8');
+    expect(log).toContain('Uvicorn running on http://0.0.0.0:8000');
+    expect(log).not.toContain('pacs pass');
+  });
+
+  it('runs again without a second install, download or server', async () => {
+    const pid = serverPid();
+    const again = await onPod(setupScript(settings));
+    expect(again.code).toBe(0);
+    expect(markers(again.stdout)).toEqual([
+      `${MARKER} step=venv state=skip`,
+      `${MARKER} step=pip state=skip`,
+      `${MARKER} step=app-radiology state=skip`,
+      `${MARKER} step=app-monaibundle state=skip`,
+      `${MARKER} server=kept pid=${pid}`,
+    ]);
+  });
+
+  it('answers the doctor’s checks from the pod', async () => {
+    const doctor = await onPod(doctorScript(settings.volume, settings.dicomwebUrl));
+    expect(doctor.code).toBe(0);
+    expect(markers(doctor.stdout)).toEqual([
+      `${MARKER} check=process status=ok pid=${serverPid()}`,
+      `${MARKER} check=dicomweb status=200 count=1`,
+      expect.stringMatching(new RegExp(`^${MARKER} check=disk avail_kb=\\d+ total_kb=\\d+$`)),
+    ]);
+    expect(orthanc.requests.at(-1)).toMatchObject({ path: '/dicom-web/series?Modality=CT&limit=1', authorized: true });
+  });
+
+  it('fails as pip fails for a version the wheels do not have', async () => {
+    const result = await onPod(setupScript({ ...settings, version: '9.9.9' }));
+    expect(result.code).not.toBe(0);
+    expect(markers(result.stdout)).toContain(`${MARKER} step=pip state=begin`);
+    expect(result.stderr).toContain('ERROR: No matching distribution found for monailabel==9.9.9');
+  });
+
+  it('refuses loudly what its table does not know, naming the file to extend', async () => {
+    const result = await onPod(`"${settings.volume}/venv/bin/python" -c 'import torch; print(torch.cuda.is_available())'`);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('does not understand: python program "import torch; print(torch.cuda.is_available())"');
+    expect(result.stderr).toContain('src/sim/nopython/interpreter.ts');
+  });
+});
