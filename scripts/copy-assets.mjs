@@ -1,5 +1,6 @@
 // tsc copies no data files: the simulator's schema and other assets ride along to dist/.
-import { cpSync, readdirSync, statSync } from 'node:fs';
+// Unchanged files are left alone, so a build beside a running test suite never rewrites what it reads.
+import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ASSET = /\.(graphql|py|json)$/;
@@ -7,7 +8,10 @@ function walk(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) walk(path);
-    else if (ASSET.test(name)) cpSync(path, path.replace(/^src/, 'dist'));
+    else if (ASSET.test(name)) {
+      const target = path.replace(/^src/, 'dist');
+      if (!existsSync(target) || !readFileSync(target).equals(readFileSync(path))) cpSync(path, target);
+    }
   }
 }
 walk('src');
