@@ -111,8 +111,9 @@ export async function startOverhead(): Promise<Figure[]> {
   const overhead = (name: string, samples: (number | string)[]): Figure => {
     const times = samples.filter((sample): sample is number => typeof sample === 'number');
     const misses = samples.filter((sample): sample is string => typeof sample === 'string');
-    const label = `${name}, median of ${times.length}${misses.length > 0 ? ` (${misses.length} of ${samples.length} not measured)` : ''}`;
-    if (times.length === 0) return missedFigure(label, '≤ 2 s', [...new Set(misses)].join('; '));
+    const why = [...new Set(misses)].join('; ');
+    const label = `${name}, median of ${times.length}${misses.length > 0 ? ` (${misses.length} of ${samples.length} not measured: ${why})` : ''}`;
+    if (times.length === 0) return missedFigure(`${name} (${samples.length} starts)`, '≤ 2 s', why);
     const value = median(times) / 1000;
     return { name: label, value, unit: ' s', target: '≤ 2 s', ok: value <= 2 };
   };
