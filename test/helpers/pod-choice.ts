@@ -34,7 +34,7 @@ export async function choosePod(env: NodeJS.ProcessEnv = process.env): Promise<P
   const wantSshd = env['MONAI_TEST_SSHD'] ?? '';
   if (!['', 'openssh', 'in-process'].includes(wantSshd)) throw new Error(`MONAI_TEST_SSHD must be openssh or in-process, not ${JSON.stringify(wantSshd)}`);
   const sshdPath = wantSshd === 'in-process' ? null : findSshd(env['PATH'] ?? '');
-  if (wantSshd === 'openssh' && !sshdPath) throw new Error(`MONAI_TEST_SSHD=openssh, but there is no sshd on PATH or in ${SBIN.join(', ')}. ${installHint('sshd')}`);
+  if (wantSshd === 'openssh' && !sshdPath) throw new Error(`MONAI_TEST_SSHD=openssh, but there is no sshd on PATH or in ${SBIN.join(', ')}; ${installHint('sshd')}.`);
   const wantPython = env['MONAI_TEST_PYTHON'] ?? '';
   let found: FoundPython | null = null;
   if (wantPython !== 'none') {
@@ -49,9 +49,9 @@ export async function choosePod(env: NodeJS.ProcessEnv = process.env): Promise<P
 
 function installHint(what: 'sshd' | 'python'): string {
   if (process.platform === 'darwin') {
-    return what === 'sshd' ? 'macOS ships /usr/sbin/sshd; if it is gone: brew install openssh.' : 'To add it: brew install python@3.11.';
+    return what === 'sshd' ? 'macOS ships /usr/sbin/sshd; if it is gone: brew install openssh' : 'to add one: brew install python@3.11';
   }
-  return what === 'sshd' ? 'To add it: sudo apt-get install -y openssh-server' : 'To add it: sudo apt-get install -y python3 python3-venv';
+  return what === 'sshd' ? 'to add it: sudo apt-get install -y openssh-server' : 'to add one: sudo apt-get install -y python3 python3-venv';
 }
 
 /** The line that opens every test run. */
@@ -67,6 +67,6 @@ export function podLine(choice: PodChoice): string {
       ? `a real venv of Python ${choice.python.found.version} (${choice.python.found.executable}) with the Python MONAI Label stand-in`
       : choice.python.forced
         ? 'the Node stand-ins for Python and MONAI Label (MONAI_TEST_PYTHON=none)'
-        : `the Node stand-ins for Python and MONAI Label, since no Python 3.9–3.12 with venv was found; the Python stand-in's own tests do not run (${installHint('python')})`;
+        : `the Node stand-ins for Python and MONAI Label, since no Python 3.9–3.12 with venv was found, and the Python stand-in's own tests do not run (${installHint('python')})`;
   return `Pod for the SSH/MONAI Label tests: ${ssh}; ${python}.`;
 }
