@@ -72,7 +72,7 @@ describe('the console on a machine without Python or sshd', () => {
       'No Python 3.9–3.12 with venv here: the simulated pod runs Node stand-ins for python, pip and MONAI Label (the Python one needs python3-venv).',
     ]);
     const [start, status, doctor, logs, stop] = out.split(/^> /m).slice(1);
-    expect(start).toContain('Creating the Python environment on the volume');
+    expect(start).toContain('MONAI Label 0.8.5 is installed on the volume');
     expect(start).toMatch(/monai-label is ready[\s\S]*Paste into 3D Slicer: `http:\/\/127\.0\.0\.1:\d+`/);
     expect(start).toContain('Models: deepgrow_2d, deepgrow_3d, deepgrow_pipeline');
     expect(start).toContain('12 CT series in the datastore');
