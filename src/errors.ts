@@ -39,14 +39,14 @@ export const ERROR_CATALOG = {
     action: 'Try again in a minute; check https://uptime.runpod.io if it persists.',
     retryable: true,
   },
+  RUNPOD_DEPLOY_UNCONFIRMED: {
+    summary: 'RunPod did not confirm the deploy, and no pod from it has appeared yet.',
+    action: 'Run `/monai status` in a few minutes: if the pod appears, the bot takes it over and says so (it then bills; `/monai stop` stops it). The bot does not deploy again while it waits.',
+    retryable: false,
+  },
   RUNPOD_INVALID_REQUEST: {
     summary: 'RunPod rejected the request as invalid.',
     action: 'Check GPU_TYPES, IMAGE_NAME and the disk sizes in the configuration; the log has the details.',
-    retryable: false,
-  },
-  POD_NOT_FOUND: {
-    summary: 'There is no pod with the configured name.',
-    action: 'Run `/monai start` to deploy one.',
     retryable: false,
   },
   POD_GONE: {
@@ -109,6 +109,11 @@ export const ERROR_CATALOG = {
     action: 'Read the log lines above; `/monai restart` tries again.',
     retryable: false,
   },
+  MONAI_INSTALL_TIMEOUT: {
+    summary: 'Installing MONAI Label did not finish in time.',
+    action: '`/monai logs` shows how far it got; `/monai start` carries on where it stopped (finished steps are kept on the volume). A slow first install may need a longer MONAI_READY_TIMEOUT_MINUTES.',
+    retryable: true,
+  },
   MONAI_READY_TIMEOUT: {
     summary: 'MONAI Label did not answer in time.',
     action: 'It may still be downloading models: check `/monai logs`, then `/monai status`.',
@@ -129,11 +134,6 @@ export const ERROR_CATALOG = {
     action: 'Type `/monai help` for the commands.',
     retryable: false,
   },
-  FORBIDDEN: {
-    summary: 'You are not allowed to do that here.',
-    action: 'Ask one of the bot’s admins.',
-    retryable: false,
-  },
   CANCELLED: {
     summary: 'This request was replaced by a newer one.',
     action: 'Nothing to do; the newer request is being handled.',
@@ -142,6 +142,11 @@ export const ERROR_CATALOG = {
   SLACK_NOT_IN_CHANNEL: {
     summary: 'The bot is not a member of this channel.',
     action: 'Invite it with `/invite @monai`, then try again.',
+    retryable: false,
+  },
+  ABANDONED: {
+    summary: 'The bot was not running for longer than this request may take, so it was not carried on.',
+    action: 'Run `/monai status` to see the pod as it is now, and ask again if it is still wanted.',
     retryable: false,
   },
   SHUTTING_DOWN: {

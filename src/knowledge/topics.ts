@@ -6,7 +6,7 @@
  * way people ask and also feed the matcher. Facts come from the MONAI Label 0.8.5 source and
  * docs, RunPod's docs and the Orthanc book (see /work/shared/reference).
  */
-import { LINKS } from '../messages/monai.js';
+import { LINKS } from './links.js';
 
 export interface Topic {
   id: string;

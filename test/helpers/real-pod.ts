@@ -7,7 +7,10 @@ import { promisify } from 'node:util';
 import type { Target } from '../../src/runpod/simulator/ports.js';
 import type { PodServices } from '../../src/runpod/simulator/services.js';
 import { FakeOrthanc } from '../../src/sim/orthanc.js';
+import { installScript } from '../../src/monai/setup-script.js';
 import { buildStandinWheel } from '../../src/sim/wheel.js';
+import { NodeSshConnector } from '../../src/ssh/node-ssh.js';
+import { systemClock } from '../../src/util/clock.js';
 import { generateKeyPair, type KeyPair } from '../../src/ssh/keys.js';
 import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 import { createSshd, freePort, type Sshd } from './sshd.js';
@@ -28,6 +31,8 @@ export interface RealPod {
   /** Writes the stand-in's fault file (read when a server starts). */
   faults(faults: Record<string, unknown>): Promise<void>;
   serverPid(): number | null;
+  /** Installs MONAI Label on the volume over SSH, as a first start would, without the bot. */
+  preinstall(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,7 +107,6 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
   const harness = await startHarness({
     ...options,
     sshKey,
-    monai: true,
     simulator: { ...options.simulator, services },
     env: {
       VOLUME_MOUNT_PATH: volume,
@@ -135,6 +139,20 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
         : [],
     faults: (faults) => writeFile(faultsFile, JSON.stringify(faults)),
     serverPid,
+    async preinstall() {
+      const { config, sshKey, store, logger } = harness;
+      const connector = new NodeSshConnector({ privateKey: sshKey.privateKey, user: config.ssh.user, hostKeys: store.hostKeys, clock: systemClock, logger, connectTimeoutMs: 20_000 });
+      const shell = await connector.connect({ podId: 'preinstall', host: '127.0.0.1', port: sshd.port });
+      try {
+        const { monai } = config;
+        const settings = { volume, python: monai.python, version: monai.version, models: monai.models, sam2: false, dicomwebUrl: monai.dicomwebUrl!, dicomwebUsername: monai.dicomwebUsername, dicomwebPassword: monai.dicomwebPassword };
+        const result = await shell.run(installScript(settings));
+        if (result.code !== 0) throw new Error(`preinstall failed: ${result.stderr}`);
+      } finally {
+        shell.close();
+        await store.hostKeys.forget('preinstall');
+      }
+    },
     async close() {
       killStarted(eventsFile);
       await sshd.stop();

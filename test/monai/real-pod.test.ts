@@ -1,8 +1,9 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { setupScript } from '../../src/monai/setup-script.js';
-import { scriptSettings } from '../../src/monai/bring-up.js';
+import { installScript, startScript, type ScriptSettings } from '../../src/monai/setup-script.js';
+import { NodeSshConnector } from '../../src/ssh/node-ssh.js';
+import { systemClock } from '../../src/util/clock.js';
 import { runCommand, textOf } from '../helpers/harness.js';
 import { ORTHANC_PASSWORD, readVolumeFile, startRealPod, type RealPod } from '../helpers/real-pod.js';
 
@@ -33,7 +34,7 @@ describe('MONAI Label on a real sshd and a real venv', () => {
     const info = (await (await fetch(`${url}/info/`)).json()) as { models: Record<string, unknown> };
     expect(Object.keys(info.models)).toContain('deepgrow_3d');
     // The deploy carried the bot's key for sshd, and the tutorial's pieces are on the volume.
-    expect(pod.harness.sim.deployInputs[0]?.['env']).toEqual([{ key: 'PUBLIC_KEY', value: pod.harness.sshKey.publicKey }]);
+    expect(pod.harness.sim.deployInputs[0]?.['env']).toContainEqual({ key: 'PUBLIC_KEY', value: pod.harness.sshKey.publicKey });
     expect(await readVolumeFile(pod, 'deepgrow.sh')).toContain(
       `exec monailabel start_server --app '${pod.volume}/venv/radiology' --studies '${pod.orthanc.url}' --conf models 'deepgrow_2d,deepgrow_3d' --conf sam2 false`,
     );
@@ -62,19 +63,25 @@ describe('MONAI Label on a real sshd and a real venv', () => {
     const pid = pod.serverPid();
     const simPod = pod.harness.sim.podByName('monai-label')!;
     const ssh = simPod.runtime!.ports.find((p) => p.privatePort === 22 && p.isIpPublic)!;
-    const shell = await pod.harness.bot.connector.connect({ podId: simPod.id, host: ssh.ip, port: ssh.publicPort });
+    const { harness } = pod;
+    const connector = new NodeSshConnector({ privateKey: harness.sshKey.privateKey, user: harness.config.ssh.user, hostKeys: harness.store.hostKeys, clock: systemClock, logger: harness.logger, connectTimeoutMs: 10_000 });
+    const shell = await connector.connect({ podId: simPod.id, host: ssh.ip, port: ssh.publicPort });
+    const { monai } = harness.config;
+    const settings: ScriptSettings = { volume: pod.volume, python: monai.python, version: monai.version, models: ['deepgrow_2d', 'deepgrow_3d'], sam2: false, dicomwebUrl: monai.dicomwebUrl!, dicomwebUsername: monai.dicomwebUsername, dicomwebPassword: monai.dicomwebPassword };
+    const markers = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('@@monai-pod-bot'));
     try {
-      const settings = scriptSettings({ settings: pod.harness.config.monai, volume: pod.volume }, ['deepgrow_2d', 'deepgrow_3d'], false);
-      const result = await shell.run(setupScript(settings));
-      expect(result.code).toBe(0);
-      const markers = result.stdout.split('\n').filter((line) => line.startsWith('@@monai-pod-bot'));
-      expect(markers).toEqual([
+      const install = await shell.run(installScript(settings));
+      expect(install.code).toBe(0);
+      expect(markers(install.stdout)).toEqual([
         '@@monai-pod-bot step=venv state=skip',
         '@@monai-pod-bot step=pip state=skip',
         '@@monai-pod-bot step=app-radiology state=skip',
         '@@monai-pod-bot step=app-monaibundle state=skip',
-        `@@monai-pod-bot server=kept pid=${pid}`,
+        '@@monai-pod-bot installed=0.8.5',
       ]);
+      const start = await shell.run(startScript(settings, false));
+      expect(start.code).toBe(0);
+      expect(markers(start.stdout)).toEqual([`@@monai-pod-bot server=kept pid=${pid}`]);
     } finally {
       shell.close();
     }

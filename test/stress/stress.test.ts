@@ -33,7 +33,7 @@ describe('the whole lab at 9 a.m.', () => {
     expect(responses.map((response) => response.status)).toEqual(Array(200).fill(200));
     await eventually(() => running.work.length === 200, 30_000);
     await running.settle();
-    await harness.bot.controller.close();
+    await harness.bot.close();
 
     // One pod at most, ever; nothing left half-done; what RunPod says matches what the bot says.
     expect(harness.sim.deployInputs.length).toBeLessThanOrEqual(1);
