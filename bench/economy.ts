@@ -8,6 +8,7 @@ export async function apiEconomy(): Promise<Figure[]> {
   try {
     harness.sim.addPod({ name: 'monai-label', desiredStatus: 'RUNNING' });
     const surface = new RecordingSurface();
+    await harness.bot.start(surface, undefined, { firstSampleInMs: 24 * 3_600_000 });
     const reads = () => harness.sim.calls.length;
 
     const beforeStatus = reads();
@@ -34,7 +35,7 @@ export async function apiEconomy(): Promise<Figure[]> {
     const digestCalls = reads() - beforeDigest;
 
     const beforeSample = reads();
-    await harness.bot.guard.tick(surface, 'C0LAB');
+    await harness.bot.guard.tick('C0LAB');
     const sampleCalls = reads() - beforeSample;
 
     return [

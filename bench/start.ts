@@ -136,7 +136,7 @@ export async function startOverhead(): Promise<Figure[]> {
       warmWork.downloads += connector.downloads;
     }
   } finally {
-    await bot.controller.close();
+    await bot.close();
     await world.close();
     await store.close();
   }

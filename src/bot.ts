@@ -1,13 +1,25 @@
 import { randomUUID } from 'node:crypto';
+import { guardNotifier } from './app/guard-notifier.js';
+import { announceRecovery } from './app/recovery.js';
+import { Auditor } from './audit/audit.js';
 import { CommandRouter } from './commands/router.js';
 import type { Config } from './config/load.js';
+import { CostGuard } from './costs/guard.js';
+import { Digests } from './app/digests.js';
+import { runDoctor, type CheckResult, type DoctorDeps } from './doctor/doctor.js';
+import type { Surface } from './frontend/surface.js';
+import { Scheduler } from './jobs/scheduler.js';
 import type { Logger } from './log.js';
+import { homeView } from './messages/home.js';
 import type { MonaiApi } from './monai/api.js';
-import { monaiAfterReady } from './monai/bring-up.js';
 import { HttpMonaiApi } from './monai/http-client.js';
 import { readServerLog } from './monai/logs.js';
-import { PodController } from './pod/controller.js';
-import type { AfterReady, LifecycleDeps } from './pod/start.js';
+import type { ScriptSettings } from './monai/setup-script.js';
+import { BotError } from './errors.js';
+import { Actor } from './pod/actor.js';
+import type { DecideLimits } from './pod/decide.js';
+import { Observer } from './pod/observer.js';
+import { PodReconciler } from './pod/reconciler.js';
 import type { Redactor } from './redact.js';
 import type { RunPodApi } from './runpod/api.js';
 import { SnapshotCache } from './runpod/snapshot-cache.js';
@@ -15,13 +27,6 @@ import type { KeyPair } from './ssh/keys.js';
 import { NodeSshConnector } from './ssh/node-ssh.js';
 import type { PodShellConnector } from './ssh/shell.js';
 import type { Store } from './store/store.js';
-import { Auditor } from './audit/audit.js';
-import { CostGuard } from './costs/guard.js';
-import { Digests } from './costs/digests.js';
-import type { Surface } from './frontend/surface.js';
-import { Scheduler } from './jobs/scheduler.js';
-import { runDoctor, type CheckResult, type DoctorDeps } from './doctor/doctor.js';
-import { homeView } from './messages/home.js';
 import { systemClock, type Clock } from './util/clock.js';
 
 export interface BotDeps {
@@ -42,31 +47,74 @@ export interface BotDeps {
   statusMaxAgeMs?: number;
   /** Counts commands run on pods (benchmarks). */
   onSshRun?: () => void;
-  /** What follows a pod that runs with its ports mapped; MONAI Label's bring-up by default. */
-  afterReady?: AfterReady;
+  /** How long to look for the pod of a deploy whose answer was lost. */
+  deployPendingMs?: number;
 }
 
 export interface Bot {
+  /** Front ends hand every command and button here. */
   router: CommandRouter;
-  controller: PodController;
-  snapshots: SnapshotCache;
-  lifecycle: LifecycleDeps;
-  connector: PodShellConnector;
+  reconciler: PodReconciler;
   guard: CostGuard;
   digests: Digests;
-  auditor: Auditor;
+  snapshots: SnapshotCache;
+  /** Checks every link from the RunPod key to the DICOMweb server, reporting each result as it comes. */
+  doctor(report: (results: readonly CheckResult[]) => void, overrides?: Partial<DoctorDeps>): Promise<CheckResult[]>;
   /** The App Home tab as it should look now. */
   home(): Promise<ReturnType<typeof homeView>>;
-  doctor(report: (results: readonly CheckResult[]) => void, overrides?: Partial<DoctorDeps>): Promise<CheckResult[]>;
-  /** The sampler and the digest, once a front end gives them somewhere to talk (digests and stray warnings go to `channel`). */
-  scheduler(surface: Surface, channel: string | undefined): Scheduler;
+  /**
+   * Gives the bot somewhere to speak unprompted (warnings, digests, recovery) and starts the
+   * background work: the reconciler carries on what a previous run left, the sampler and the
+   * digest run. Resolves with the work recovery resumed.
+   */
+  start(surface: Surface, channel: string | undefined, options?: { firstSampleInMs?: number }): Promise<Promise<unknown>[]>;
+  /** SIGTERM: pause the work under way where it stands, within `graceMs`. */
+  shutdown(graceMs: number): Promise<void>;
+  /** The console and tests: wait for the work under way, then stop. */
+  close(): Promise<void>;
+}
+
+/** A Surface that speaks through whichever front end `start` attached. */
+class AttachedSurface implements Surface {
+  target: Surface | null = null;
+
+  private get surface(): Surface {
+    if (!this.target) throw new BotError('INTERNAL', { message: 'No front end is attached yet.' });
+    return this.target;
+  }
+
+  post(...args: Parameters<Surface['post']>) {
+    return this.surface.post(...args);
+  }
+
+  update(...args: Parameters<Surface['update']>) {
+    return this.surface.update(...args);
+  }
+
+  ephemeral(...args: Parameters<Surface['ephemeral']>) {
+    return this.surface.ephemeral(...args);
+  }
+}
+
+function decideLimits(config: Config, deployPendingMs: number): DecideLimits {
+  return {
+    gpuTypes: config.pod.gpuTypes,
+    monaiVersion: config.monai.version,
+    podReadyMs: config.pod.readyTimeoutMs,
+    monaiReadyMs: config.monai.readyTimeoutMs,
+    sshConnectMs: config.ssh.connectTimeoutMs,
+    deployPendingMs,
+    monaiPollMs: config.monai.pollMs,
+    resumeAttempts: 3,
+    stopAttempts: 3,
+    pollsPerStop: 5,
+  };
 }
 
 /** The services, wired from configuration and adapters; front ends sit on top. */
 export function createBot(deps: BotDeps): Bot {
-  const { config, store } = deps;
+  const { config, store, logger, redactor } = deps;
   const clock = deps.clock ?? systemClock;
-  const logger = deps.logger;
   const snapshots = new SnapshotCache(deps.runpod, clock);
   const connector =
     deps.connector ??
@@ -81,41 +129,71 @@ export function createBot(deps: BotDeps): Bot {
     });
   const volume = config.pod.volumeMountPath;
   const monaiApi = deps.monaiApi ?? new HttpMonaiApi();
-  const lifecycle: LifecycleDeps = {
+  const scriptSettings = (models: readonly string[]): ScriptSettings => {
+    const { monai } = config;
+    if (!monai.dicomwebUrl) throw new BotError('CONFIG_INVALID', { message: 'DICOMWEB_URL is not set.' });
+    return { volume, python: monai.python, version: monai.version, models, sam2: monai.sam2, dicomwebUrl: monai.dicomwebUrl, dicomwebUsername: monai.dicomwebUsername, dicomwebPassword: monai.dicomwebPassword };
+  };
+  const podLogger = logger.child({ component: 'pod' });
+  const limits = decideLimits(config, deps.deployPendingMs ?? 120_000);
+  // The observer wakes the reconciler, which needs the observer: a late-bound reference.
+  const wake = { reconciler: null as PodReconciler | null };
+  const observer = new Observer({
+    runpod: deps.runpod,
+    snapshots,
+    monai: monaiApi,
+    connector,
+    redactor,
+    clock,
+    logger: podLogger,
+    podName: config.pod.name,
+    scriptSettings,
+    sshAttemptBudgetMs: Math.min(10_000, config.ssh.connectTimeoutMs),
+    watchMaxMs: config.monai.readyTimeoutMs,
+    onWake: () => wake.reconciler?.wakeUp(),
+  });
+  const actor = new Actor({
     runpod: deps.runpod,
     snapshots,
     store,
     clock,
-    logger: logger.child({ component: 'pod' }),
+    logger: podLogger,
     settings: config.pod,
     // RunPod's images start sshd only when PUBLIC_KEY is set.
     deployEnv: () => ({ PUBLIC_KEY: deps.sshKey.publicKey }),
-    afterReady:
-      deps.afterReady ??
-      monaiAfterReady({
-      connector,
-      api: monaiApi,
-      hostKeys: store.hostKeys,
-      clock,
-      logger: logger.child({ component: 'monai' }),
-      redactor: deps.redactor,
-      settings: config.monai,
-      volume,
-      connectTimeoutMs: config.ssh.connectTimeoutMs,
-      }),
-  };
-  const controller = new PodController({ ...lifecycle, newId: deps.newId ?? (() => randomUUID().slice(0, 8)) });
+    observer,
+    pollsPerStop: limits.pollsPerStop,
+  });
+  const reconciler = new PodReconciler({
+    store,
+    clock,
+    logger: podLogger,
+    snapshots,
+    observer,
+    actor,
+    limits,
+    podName: config.pod.name,
+    podPollMs: config.pod.pollMs,
+    monaiPollMs: config.monai.pollMs,
+    pendingDeployExpiryMs: 30 * 60_000,
+    newId: deps.newId ?? (() => randomUUID().slice(0, 8)),
+  });
+  wake.reconciler = reconciler;
   const costLogger = logger.child({ component: 'costs' });
-  const auditor = new Auditor(store.audit, logger.child({ component: 'audit' }), deps.redactor, clock);
+  const auditor = new Auditor(store.audit, logger.child({ component: 'audit' }), redactor, clock);
+  const speaker = new AttachedSurface();
   const guard = new CostGuard({
+    runpod: deps.runpod,
     snapshots,
     store,
     monai: monaiApi,
-    controller,
+    control: reconciler,
+    notifier: guardNotifier(speaker, costLogger, config.costs.timeZone),
     clock,
     logger: costLogger,
     settings: config.costs,
     podName: config.pod.name,
+    defaultModels: config.monai.models,
     auditor,
   });
   const digests = new Digests({ snapshots, store, clock, logger: costLogger, settings: config.costs, podName: config.pod.name });
@@ -126,21 +204,23 @@ export function createBot(deps: BotDeps): Bot {
         store,
         connector,
         monai: monaiApi,
-        redactor: deps.redactor,
+        redactor,
         podName: config.pod.name,
         volume,
         dicomwebUrl: config.monai.dicomwebUrl,
-        defaultModels: config.monai.models,
+        models: reconciler.models ?? config.monai.models,
         minFreeGb: config.monai.doctorMinFreeGb,
         ...overrides,
       },
       report,
     );
   const router = new CommandRouter({
-    controller,
+    reconciler,
+    runpod: deps.runpod,
     snapshots,
     store,
     settings: config.pod,
+    defaultModels: config.monai.models,
     access: config.access,
     auditor,
     clock,
@@ -148,34 +228,34 @@ export function createBot(deps: BotDeps): Bot {
     progressIntervalMs: deps.progressIntervalMs ?? 2000,
     statusMaxAgeMs: deps.statusMaxAgeMs ?? 10_000,
     timeZone: config.costs.timeZone,
-    readLog: (lines) =>
-      readServerLog({ snapshots, store, connector, redactor: deps.redactor, podName: config.pod.name, volume }, lines),
-    keep: (surface, user, duration) => guard.keep(surface, user, duration),
+    readLog: (lines) => readServerLog({ runpod: deps.runpod, snapshots, store, connector, redactor, podName: config.pod.name, volume }, lines),
+    keep: (user, duration) => guard.keep(user, duration),
     costs: () => digests.privateMessage(),
     doctor: (report) => doctor(report),
   });
+  let scheduler: Scheduler | null = null;
   return {
     router,
-    controller,
-    snapshots,
-    lifecycle,
-    connector,
+    reconciler,
     guard,
     digests,
-    auditor,
+    snapshots,
     doctor,
     home: async () => homeView(await router.statusView(), await store.operations.recent(8), clock.now(), config.costs.timeZone),
-    scheduler: (surface, channel) =>
-      new Scheduler({
-        guard,
-        digests,
-        auditor,
-        store,
-        settings: config.costs,
-        clock,
-        logger: costLogger,
-        digestChannel: channel,
-        surface,
-      }),
+    async start(surface, channel, options = {}) {
+      speaker.target = surface;
+      scheduler = new Scheduler({ guard, digests, auditor, store, settings: config.costs, clock, logger: costLogger, digestChannel: channel, surface });
+      await scheduler.start(options.firstSampleInMs);
+      const recovered = await reconciler.recover();
+      return announceRecovery({ live: router.live, snapshots, store, auditor, clock, logger, surface, channel, podName: config.pod.name }, recovered);
+    },
+    async shutdown(graceMs) {
+      await scheduler?.stop();
+      await reconciler.shutdown(graceMs);
+    },
+    async close() {
+      await scheduler?.stop();
+      await reconciler.close();
+    },
   };
 }

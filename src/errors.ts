@@ -47,11 +47,23 @@ export const ERROR_CATALOG = {
     retryable: true,
     topic: 'runpod-refused',
   },
+  RUNPOD_DEPLOY_UNCONFIRMED: {
+    summary: 'RunPod did not confirm the deploy, and no pod from it has appeared yet.',
+    action: 'Run `/monai status` in a few minutes: if the pod appears, the bot takes it over and says so (it then bills; `/monai stop` stops it). The bot does not deploy again while it waits.',
+    retryable: false,
+    topic: 'runpod-refused',
+  },
   RUNPOD_INVALID_REQUEST: {
     summary: 'RunPod rejected the request as invalid.',
     action: 'Check GPU_TYPES, IMAGE_NAME and the disk sizes in the configuration; the log has the details.',
     retryable: false,
     topic: 'runpod-refused',
+  },
+  POD_GONE: {
+    summary: 'The pod disappeared from RunPod while the bot was working on it.',
+    action: 'Run `/monai status`; if it is gone, `/monai start` deploys a new one.',
+    retryable: false,
+    topic: 'start-stop',
   },
   POD_NOT_RUNNING: {
     summary: 'The pod is not running.',
@@ -119,6 +131,12 @@ export const ERROR_CATALOG = {
     retryable: false,
     topic: 'startup-failed',
   },
+  MONAI_INSTALL_TIMEOUT: {
+    summary: 'Installing MONAI Label did not finish in time.',
+    action: '`/monai logs` shows how far it got; `/monai start` carries on where it stopped (finished steps are kept on the volume). A slow first install may need a longer MONAI_READY_TIMEOUT_MINUTES.',
+    retryable: true,
+    topic: 'slow-first-start',
+  },
   MONAI_READY_TIMEOUT: {
     summary: 'MONAI Label did not answer in time.',
     action: 'It may still be downloading models: check `/monai logs`, then `/monai status`.',
@@ -152,6 +170,12 @@ export const ERROR_CATALOG = {
   SLACK_NOT_IN_CHANNEL: {
     summary: 'The bot is not a member of this channel.',
     action: 'Invite it with `/invite @monai`, then try again.',
+    retryable: false,
+    topic: 'bot-problems',
+  },
+  ABANDONED: {
+    summary: 'The bot was not running for longer than this request may take, so it was not carried on.',
+    action: 'Run `/monai status` to see the pod as it is now, and ask again if it is still wanted.',
     retryable: false,
     topic: 'bot-problems',
   },

@@ -15,8 +15,6 @@ import { GraphQLRunPod } from './runpod/graphql-client.js';
 import { loadKeyPairLazily, type KeyPair } from './ssh/keys.js';
 import { troubleshootMessage } from './messages/knowledge.js';
 import { createSlackApp } from './slack/app.js';
-import { recover } from './pod/recovery.js';
-import type { Surface } from './frontend/surface.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { systemClock } from './util/clock.js';
 import { VERSION } from './version.js';
@@ -116,18 +114,13 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
   const bot = createBot({ config, logger, redactor, runpod, store, sshKey: sshKey! });
 
   try {
-    const recovery = (surface: Surface, channel: string | undefined) =>
-      recover({ ...bot, live: bot.router.live, store, clock: systemClock, logger, surface, channel, podName: config.pod.name });
     if (consoleMode) {
       const { CONSOLE_CHANNEL, ConsoleSurface, runConsole } = await import('./console/console.js');
       const surface = new ConsoleSurface(io.stdout, redactor);
-      const scheduler = bot.scheduler(surface, CONSOLE_CHANNEL);
-      await scheduler.start();
-      const resumed = await recovery(surface, CONSOLE_CHANNEL);
+      const resumed = await bot.start(surface, CONSOLE_CHANNEL);
       await runConsole({ input: io.stdin, output: io.stdout, surface, router: bot.router, interactive: io.interactive });
       await Promise.all(resumed);
-      await scheduler.stop();
-      await bot.controller.close();
+      await bot.close();
       return 0;
     }
     const work = new Set<Promise<void>>();
@@ -148,9 +141,7 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     await slack.start();
     // HTTP mode serves /healthz on PORT already; HEALTH_PORT adds it wherever it is set (the Docker image sets it).
     const healthServer = config.healthPort && !(mode === 'http' && config.healthPort === config.slack?.port) ? await health.listen(config.healthPort) : undefined;
-    const scheduler = bot.scheduler(slack.surface, config.costs.digestChannel);
-    await scheduler.start();
-    for (const promise of await recovery(slack.surface, config.costs.digestChannel)) track(work, promise.then(() => undefined));
+    for (const promise of await bot.start(slack.surface, config.costs.digestChannel)) track(work, promise.then(() => undefined));
     logger.info('monai-pod-bot is running', { version: VERSION, mode: config.mode, pod: config.pod.name });
     if (config.startupCheck) track(work, logStartupCheck(config, logger));
     const signal = await io.stopSignal;
@@ -160,8 +151,7 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     const stopping = Date.now();
     await slack.stop();
     healthServer?.close();
-    await scheduler.stop();
-    await bot.controller.shutdown(5000);
+    await bot.shutdown(5000);
     await Promise.race([Promise.all(work), new Promise((resolve) => setTimeout(resolve, Math.max(0, 8500 - (Date.now() - stopping))).unref())]);
     logger.info('stopped', { afterMs: Date.now() - stopping });
     return 0;

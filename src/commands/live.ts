@@ -8,7 +8,7 @@ import { errorMessage } from '../messages/common.js';
 import { doctorMessage } from '../messages/doctor.js';
 import { operationMessage } from '../messages/lifecycle.js';
 import type { OperationView } from '../pod/operation.js';
-import type { RunningOperation } from '../pod/running-operation.js';
+import type { PodRequest } from '../pod/request.js';
 import type { Clock } from '../util/clock.js';
 
 export type Destination = Pick<CommandContext, 'channel' | 'surface' | 'reply'>;
@@ -20,12 +20,12 @@ export class LiveMessages {
 
   constructor(private readonly deps: { clock: Clock; logger: Logger; minIntervalMs: number }) {}
 
-  isTracked(op: RunningOperation, channel: string): boolean {
+  isTracked(op: PodRequest, channel: string): boolean {
     return this.tracked.get(op.id)?.has(channel) ?? false;
   }
 
   /** Posts (or, after a restart, keeps editing) a message for the operation; resolves with how it ended. */
-  async follow(op: RunningOperation, to: Destination, existingTs?: string): Promise<OperationView> {
+  async follow(op: PodRequest, to: Destination, existingTs?: string): Promise<OperationView> {
     const channels = this.tracked.get(op.id) ?? new Set<string>();
     this.tracked.set(op.id, channels);
     channels.add(to.channel);

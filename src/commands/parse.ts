@@ -2,9 +2,13 @@
 import { escapeSlack } from '../messages/blocks.js';
 import { parseModels } from '../monai/models.js';
 
+/**
+ * `pod`: the pod a button was shown for (`pod=<id>` in its command). A button pressed after the
+ * bot's pod changed is refused rather than applied to another pod.
+ */
 export type Command =
-  | { kind: 'start'; newPod: boolean; models: string[] | null; confirmed?: boolean }
-  | { kind: 'stop' }
+  | { kind: 'start'; newPod: boolean; models: string[] | null; confirmed?: boolean; pod?: string }
+  | { kind: 'stop'; pod?: string }
   | { kind: 'status' }
   | { kind: 'help' }
   | { kind: 'restart' }
@@ -14,7 +18,7 @@ export type Command =
   | { kind: 'doctor' }
   | { kind: 'troubleshoot'; question: string }
   | { kind: 'history' }
-  | { kind: 'terminate'; confirmed: boolean }
+  | { kind: 'terminate'; confirmed: boolean; pod?: string }
   | { kind: 'forget-host-key'; confirmed: boolean }
   | { kind: 'invalid'; reason: string };
 
@@ -47,11 +51,27 @@ function shown(text: string, max = 80): string {
   return escapeSlack(text.length > max ? `${text.slice(0, max)}…` : text);
 }
 
-function parseStart(args: string[]): Command {
+const POD_ARGUMENT = /^pod=([a-z0-9]{4,40})$/;
+
+/** Takes a `pod=<id>` argument out of `args`; `false` when one is there but malformed. */
+function podArgument(args: string[]): { pod?: string; rest: string[] } | false {
+  const found = args.filter((arg) => arg.startsWith('pod='));
+  if (found.length === 0) return { rest: args };
+  const match = found.length === 1 ? POD_ARGUMENT.exec(found[0]!) : null;
+  if (!match) return false;
+  return { pod: match[1]!, rest: args.filter((arg) => arg !== found[0]) };
+}
+
+const BAD_POD = 'That is not a pod id the bot knows how to read.';
+
+function parseStart(all: string[]): Command {
+  const bound = podArgument(all);
+  if (!bound) return { kind: 'invalid', reason: BAD_POD };
+  const args = bound.rest;
   const newPod = args.includes('new-pod');
   const confirmed = newPod && args.includes('confirmed');
   const rest = args.filter((arg) => arg !== 'new-pod' && !(newPod && arg === 'confirmed'));
-  const base = { kind: 'start' as const, newPod, ...(confirmed ? { confirmed } : {}) };
+  const base = { kind: 'start' as const, newPod, ...(confirmed ? { confirmed } : {}), ...(bound.pod ? { pod: bound.pod } : {}) };
   if (rest.length === 0) return { ...base, models: null };
   // Models may be typed with spaces after the commas: "deepgrow_2d, deepgrow_3d".
   const choice = parseModels(rest.join(''));
@@ -60,10 +80,21 @@ function parseStart(args: string[]): Command {
 }
 
 /** Destructive commands take an optional "confirmed", honoured only from a button or the console. */
-function parseConfirmable(verb: 'terminate' | 'forget-host-key', args: string[]): Command {
-  if (args.length === 0) return { kind: verb, confirmed: false };
-  if (args.length === 1 && args[0] === 'confirmed') return { kind: verb, confirmed: true };
+function parseConfirmable(verb: 'terminate' | 'forget-host-key', all: string[]): Command {
+  const bound = verb === 'terminate' ? podArgument(all) : { rest: all };
+  if (!bound) return { kind: 'invalid', reason: BAD_POD };
+  const args = bound.rest;
+  const pod = 'pod' in bound && bound.pod ? { pod: bound.pod } : {};
+  if (args.length === 0) return { kind: verb, confirmed: false, ...pod };
+  if (args.length === 1 && args[0] === 'confirmed') return { kind: verb, confirmed: true, ...pod };
   return { kind: 'invalid', reason: `\`${verb}\` takes no arguments.` };
+}
+
+function parseStop(all: string[]): Command {
+  const bound = podArgument(all);
+  if (!bound) return { kind: 'invalid', reason: BAD_POD };
+  if (bound.rest.length > 0) return { kind: 'invalid', reason: '`stop` takes no arguments.' };
+  return { kind: 'stop', ...(bound.pod ? { pod: bound.pod } : {}) };
 }
 
 function parseLogs(args: string[]): Command {
@@ -104,6 +135,7 @@ export function parseCommand(raw: string): Command {
     case 'forget-host-key':
       return parseConfirmable(verb, args);
     case 'stop':
+      return parseStop(args);
     case 'status':
     case 'help':
     case 'restart':

@@ -2,19 +2,21 @@ import type { Auditor } from '../audit/audit.js';
 import type { AccessSettings, PodSettings } from '../config/load.js';
 import type { CheckResult } from '../doctor/doctor.js';
 import { asBotError, type BotError } from '../errors.js';
-import type { CommandContext, Surface } from '../frontend/surface.js';
+import type { CommandContext } from '../frontend/surface.js';
 import type { Logger } from '../log.js';
 import { forgetHostKeyPrompt, historyMessage, newPodPrompt, refusalMessage, terminatePrompt } from '../messages/admin.js';
 import type { Message } from '../messages/blocks.js';
 import { errorMessage, helpMessage, logMessage, noticeMessage } from '../messages/common.js';
 import { troubleshootMessage } from '../messages/knowledge.js';
+import { keptMessage } from '../messages/costs.js';
 import { mention } from '../messages/lifecycle.js';
 import { statusMessage } from '../messages/status.js';
-import type { PodController } from '../pod/controller.js';
-import { pickPod } from '../pod/endpoints.js';
-import type { OperationKind } from '../pod/operation.js';
+import type { KeepOutcome } from '../costs/guard.js';
+import type { Intent } from '../pod/desired.js';
+import { locatePod } from '../pod/locate.js';
+import type { PodReconciler } from '../pod/reconciler.js';
 import { describeStatus, type StatusView } from '../pod/status.js';
-import type { Pod } from '../runpod/api.js';
+import type { RunPodApi } from '../runpod/api.js';
 import type { SnapshotCache } from '../runpod/snapshot-cache.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
@@ -24,10 +26,13 @@ import { LiveMessages } from './live.js';
 import { parseCommand, type Command } from './parse.js';
 
 export interface RouterDeps {
-  controller: PodController;
+  reconciler: PodReconciler;
+  runpod: RunPodApi;
   snapshots: SnapshotCache;
   store: Store;
   settings: PodSettings;
+  /** The models a plain `/monai start` asks for. */
+  defaultModels: readonly string[];
   access: AccessSettings;
   auditor: Auditor;
   clock: Clock;
@@ -39,7 +44,7 @@ export interface RouterDeps {
   timeZone: string;
   /** The last lines of MONAI Label's log on the pod, already redacted. */
   readLog: (lines: number) => Promise<string>;
-  keep: (surface: Surface, user: string, duration: '1h' | '4h' | 'tomorrow') => Promise<Message>;
+  keep: (user: string, duration: '1h' | '4h' | 'tomorrow') => Promise<KeepOutcome>;
   costs: () => Promise<Message>;
   /** Runs the checks, calling `report` as each result comes in. */
   doctor: (report: (results: readonly CheckResult[]) => void) => Promise<CheckResult[]>;
@@ -125,23 +130,25 @@ export class CommandRouter {
         return done();
       case 'start':
         if (command.newPod && !confirmed) {
-          await ctx.reply(newPodPrompt(this.deps.settings.name));
+          await ctx.reply(newPodPrompt(this.deps.settings.name, this.deps.reconciler.pinnedPodId));
           return done('asked to confirm');
         }
-        return this.lifecycle(ctx, 'start', { ...(command.newPod ? { newPod: true } : {}), ...(command.models ? { models: command.models } : {}) });
+        if (!(await this.boundTo(ctx, command.pod, 'start new-pod'))) return done('refused: the pod changed');
+        return this.lifecycle(ctx, { kind: 'start', models: command.models ?? [...this.deps.defaultModels], newPod: command.newPod });
       case 'stop':
-        return this.lifecycle(ctx, 'stop', {});
+        if (!(await this.boundTo(ctx, command.pod, 'stop'))) return done('refused: the pod changed');
+        return this.lifecycle(ctx, { kind: 'stop' });
       case 'restart':
-        return this.lifecycle(ctx, 'restart', { forceRestart: true });
+        return this.lifecycle(ctx, { kind: 'restart', models: [...(this.deps.reconciler.models ?? this.deps.defaultModels)] });
       case 'terminate':
-        return this.terminate(ctx, confirmed);
+        return this.terminate(ctx, confirmed, command.pod);
       case 'forget-host-key':
         return this.forgetHostKey(ctx, confirmed);
       case 'logs':
         await ctx.reply(logMessage(await this.deps.readLog(command.lines), command.lines));
         return done();
       case 'keep':
-        await ctx.reply(await this.deps.keep(ctx.surface, ctx.user, command.duration));
+        await ctx.reply(keptMessage(await this.deps.keep(ctx.user, command.duration), this.deps.settings.name, this.deps.timeZone));
         return done();
       case 'costs':
         await ctx.reply(await this.deps.costs());
@@ -168,8 +175,8 @@ export class CommandRouter {
 
   async statusView(): Promise<StatusView> {
     const { snapshot, at } = await this.deps.snapshots.get(this.deps.statusMaxAgeMs);
-    const pod = await this.managedPod(snapshot.pods);
-    const operation = this.deps.controller.active?.view ?? null;
+    const located = await locatePod({ runpod: this.deps.runpod, pods: this.deps.store.pods, podName: this.deps.settings.name }, snapshot);
+    const pod = located.pod;
     const now = this.deps.clock.now();
     const idleState = pod ? await this.deps.store.idle.get(pod.id) : null;
     const idle = idleState
@@ -179,41 +186,72 @@ export class CommandRouter {
           keptBy: idleState.keptBy,
         }
       : null;
-    return describeStatus({ podName: this.deps.settings.name, pod, account: snapshot.account, operation, asOf: at, idle });
+    return describeStatus({
+      podName: this.deps.settings.name,
+      pod,
+      namesakes: located.namesakes,
+      unconfirmedDeploySentAt: this.deps.reconciler.pendingDeploy?.sentAt ?? null,
+      account: snapshot.account,
+      operation: this.deps.reconciler.active?.view ?? null,
+      asOf: at,
+      idle,
+    });
   }
 
-  private async managedPod(pods: readonly Pod[]): Promise<Pod | null> {
-    const registered = await this.deps.store.pods.get(this.deps.settings.name);
-    return pickPod(pods, this.deps.settings.name, registered?.podId);
+  /**
+   * A button carries the pod it was shown for: pressed after the bot's pod changed, it is refused
+   * with both pods named, never applied to the other one.
+   */
+  private async boundTo(ctx: CommandContext, named: string | undefined, verb: string): Promise<boolean> {
+    const current = this.deps.reconciler.pinnedPodId;
+    if (named === undefined || named === current) return true;
+    this.deps.logger.warn('refused a button for another pod', { user: ctx.user, named, current, verb });
+    await ctx.reply(
+      noticeMessage(
+        `🚫 That button was for pod \`${named}\`, but the bot’s pod is now ${current ? `\`${current}\`` : 'none'}: it changed after the button was shown. Nothing was done. Run \`/monai ${verb}\` again if you still want it for the pod as it is now.`,
+      ),
+    );
+    return false;
   }
 
-  /** Returns once the request is acknowledged; `work` settles when the operation ends. */
-  private async lifecycle(ctx: CommandContext, kind: OperationKind, params: Record<string, unknown>): Promise<Handled> {
-    const { op, joined, behind } = await this.deps.controller.request(kind, { user: ctx.user, channel: ctx.channel, name: ctx.userName }, params);
-    this.deps.logger.info('lifecycle request', { operation: op.id, kind, user: ctx.user, channel: ctx.channel, joined });
+  /** Returns once the request is acknowledged; `work` settles when the reconciler is done with it. */
+  private async lifecycle(ctx: CommandContext, intent: Intent): Promise<Handled> {
+    const { request, joined } = await this.deps.reconciler.want(intent, { user: ctx.user, channel: ctx.channel, name: ctx.userName });
+    this.deps.logger.info('lifecycle request', { request: request.id, kind: intent.kind, user: ctx.user, channel: ctx.channel, joined });
     const outcome = (view: { phase: string; error: { code: string } | null }) => (view.error ? `${view.phase}:${view.error.code}` : view.phase);
-    if (joined && this.live.isTracked(op, ctx.channel)) {
-      await ctx.reply(noticeMessage(`⏳ A ${kind} is already under way (requested by ${op.view.requestedBy.map(mention).join(', ')}); I added you to it. Progress is in the message above.`));
-      return { work: op.done.then((view) => `joined, ${outcome(view)}`), podId: () => op.view.pod?.id ?? null };
+    if (joined && this.live.isTracked(request, ctx.channel)) {
+      await ctx.reply(noticeMessage(`⏳ A ${intent.kind} is already under way (requested by ${request.view.requestedBy.map(mention).join(', ')}); I added you to it. Progress is in the message above.`));
+      return { work: request.done.then((view) => `joined, ${outcome(view)}`), podId: () => request.view.pod?.id ?? null };
     }
-    if (behind) {
-      await ctx.reply(noticeMessage(`Queued: your ${kind} runs after the ${behind.view.kind} requested by ${behind.view.requestedBy.map(mention).join(', ')}.`));
-    }
-    return { work: this.live.follow(op, ctx).then((view) => outcome(view)), podId: () => op.view.pod?.id ?? null };
+    return { work: this.live.follow(request, ctx).then((view) => outcome(view)), podId: () => request.view.pod?.id ?? null };
   }
 
-  private async terminate(ctx: CommandContext, confirmed: boolean): Promise<Handled> {
-    const pod = await this.managedPod((await this.deps.snapshots.fetch()).pods);
-    if (!pod) {
-      await ctx.reply(noticeMessage(`There is no pod named ${this.deps.settings.name}: nothing to terminate.`));
-      return done('no pod');
-    }
+  private async terminate(ctx: CommandContext, confirmed: boolean, named: string | undefined): Promise<Handled> {
+    const { snapshot } = await this.deps.snapshots.get(0);
+    const { pod } = await locatePod({ runpod: this.deps.runpod, pods: this.deps.store.pods, podName: this.deps.settings.name }, snapshot);
     if (!confirmed) {
+      if (!pod) {
+        await ctx.reply(noticeMessage(`There is no pod named ${this.deps.settings.name}: nothing to terminate.`));
+        return done('no pod');
+      }
       await ctx.reply(terminatePrompt(pod.name, pod.id, pod.volumeInGb));
       return { ...done('asked to confirm'), podId: () => pod.id };
     }
-    const { op } = await this.deps.controller.request('terminate', { user: ctx.user, channel: ctx.channel, name: ctx.userName }, { podId: pod.id });
-    return { work: this.live.follow(op, ctx).then((view) => (view.error ? `${view.phase}:${view.error.code}` : view.phase)), podId: () => pod.id };
+    const target = named ?? pod?.id;
+    if (!target) {
+      await ctx.reply(noticeMessage(`There is no pod named ${this.deps.settings.name}: nothing to terminate.`));
+      return done('no pod');
+    }
+    // The pod the prompt named, and only while it is still the bot's pod.
+    if (target !== pod?.id) {
+      await ctx.reply(
+        noticeMessage(
+          `🚫 The prompt was for pod \`${target}\`, but the bot’s pod is now ${pod ? `\`${pod.id}\`` : 'none'}: it changed after the prompt was shown. Nothing was terminated. Run \`/monai terminate\` again to see the pod as it is now.`,
+        ),
+      );
+      return { ...done('refused: the pod changed'), podId: () => target };
+    }
+    return { ...(await this.lifecycle(ctx, { kind: 'terminate', podId: target })), podId: () => target };
   }
 
   private async forgetHostKey(ctx: CommandContext, confirmed: boolean): Promise<Handled> {

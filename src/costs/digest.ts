@@ -38,6 +38,11 @@ export interface RunningRow {
   idleCost24: number;
   /** Idle right now, in hours (0 when active or unknown). */
   idleNowHours: number;
+  /** Hours in the last 24 in which MONAI Label did not answer while the pod ran, and what they cost. */
+  downHours24: number;
+  downCost24: number;
+  /** Not answering right now, for this long (null: it answers). */
+  downNowHours: number | null;
   startedBy: string | null;
   keptBy: string | null;
   keptUntil: number | null;
@@ -55,6 +60,7 @@ export interface StoppedRow {
 
 export type DigestWarning =
   | { kind: 'idle'; row: RunningRow }
+  | { kind: 'not-answering'; row: RunningRow }
   | { kind: 'stale'; row: StoppedRow }
   | { kind: 'runway'; days: number; balance: number; spendPerHr: number; withoutNetworkVolume: string[] };
 
@@ -92,6 +98,8 @@ export function buildDigest(input: DigestInput): DigestView {
       const idleHours24 = Math.min(hoursUp24, hoursIn(own, (sample) => sample.idle === true, input.sampleMs));
       const idle = idleByPod.get(pod.id);
       const idleNowHours = idle && idle.unknownSince === null ? Math.max(0, input.now - idle.idleSince) / HOUR : 0;
+      const downHours24 = Math.min(hoursUp24, hoursIn(own, (sample) => sample.monaiDown === true, input.sampleMs));
+      const downSince = idle?.monaiDownSince ?? null;
       running.push({
         podId: pod.id,
         name: pod.name,
@@ -102,6 +110,9 @@ export function buildDigest(input: DigestInput): DigestView {
         idleHours24,
         idleCost24: idleHours24 * pod.costPerHr,
         idleNowHours,
+        downHours24,
+        downCost24: downHours24 * pod.costPerHr,
+        downNowHours: downSince === null ? null : Math.max(0, input.now - downSince) / HOUR,
         startedBy: input.startedBy.get(pod.id) ?? null,
         keptBy: idle?.lastKeep?.by ?? null,
         keptUntil: idle?.lastKeep?.until ?? null,
@@ -141,8 +152,11 @@ export function buildDigest(input: DigestInput): DigestView {
       spendLimit: account.spendLimit,
     },
   };
-  // Waste worth a line: a pod idle for at least one sampling interval now, or an hour today.
-  for (const row of running) if (row.idleNowHours * HOUR >= input.sampleMs || row.idleHours24 >= 1) view.warnings.push({ kind: 'idle', row });
+  // Waste worth a line: a MONAI Label that does not answer, or a pod idle for at least one sampling interval now, or an hour today.
+  for (const row of running) {
+    if (row.downNowHours !== null || row.downHours24 * HOUR >= input.sampleMs) view.warnings.push({ kind: 'not-answering', row });
+    else if (row.idleNowHours * HOUR >= input.sampleMs || row.idleHours24 >= 1) view.warnings.push({ kind: 'idle', row });
+  }
   for (const row of stopped) if (row.daysStopped !== null && row.daysStopped > input.staleDays) view.warnings.push({ kind: 'stale', row });
   const runway = Math.min(view.account.runwayDaysNow, view.account.runwayDays7d ?? Number.POSITIVE_INFINITY);
   if (runway < input.runwayWarnDays) {

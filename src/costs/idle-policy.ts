@@ -1,7 +1,8 @@
 /**
  * When is a pod idle, and what follows. Pure: state + one observation + policy → next state and
  * a decision. Idle means no MONAI Label activity, no training and a GPU under the threshold, for
- * long enough, after a grace period; a signal that cannot be read pauses the clock.
+ * long enough, after a grace period. A MONAI Label that does not answer at all is no activity
+ * (the pod bills for nothing); a signal that cannot be read pauses the clock, but not for ever.
  */
 
 export interface IdlePolicy {
@@ -33,11 +34,18 @@ export interface IdleState {
   /** The latest keep, still shown after it ran out. */
   lastKeep: { by: string; until: number } | null;
   stopFailures: number;
+  /** Since when MONAI Label has not answered while the pod runs (null: it answers, or is not ours). */
+  monaiDownSince?: number | null;
+  /** The channel was told it does not answer, and a restart was asked for (once per incident). */
+  monaiDownReported?: boolean;
 }
 
 export type MonaiSignal =
   /** The pod runs MONAI Label and it answered. */
   | { kind: 'read'; fingerprint: string; training: boolean; lastEvent: string | null }
+  /** The pod runs, but MONAI Label does not answer (not started, crashed, ports never mapped). */
+  | { kind: 'down'; reason: string }
+  /** MONAI Label answers, but its activity cannot be read right now. */
   | { kind: 'unreadable'; reason: string }
   /** Not the bot's MONAI Label pod: only the GPU tells. */
   | { kind: 'none' };
@@ -63,6 +71,8 @@ export type IdleDecision =
 export interface Evaluation {
   state: IdleState | null;
   decision: IdleDecision;
+  /** MONAI Label stopped answering (first sample of an incident) or answers again. */
+  monai: 'down' | 'back' | null;
   /** How this sample counts: true idle, false active, null unknown. */
   idle: boolean | null;
   activity: string | null;
@@ -85,6 +95,8 @@ export function newIdleState(podId: string, at: number, startedAt: number | null
     keptBy: null,
     lastKeep: null,
     stopFailures: 0,
+    monaiDownSince: null,
+    monaiDownReported: false,
   };
 }
 
@@ -96,12 +108,14 @@ function activityOf(state: IdleState, obs: Observation, policy: IdlePolicy): str
     if (state.fingerprint !== null && obs.monai.fingerprint !== state.fingerprint) return obs.monai.lastEvent ?? 'MONAI Label activity';
   }
   if (obs.gpuUtil !== null && obs.gpuUtil >= policy.gpuPercent) return `GPU at ${obs.gpuUtil}%`;
-  if (obs.monai.kind === 'unreadable' || obs.gpuUtil === null) return undefined;
+  if (obs.gpuUtil === null) return undefined;
+  // Unreadable for as long as the idle time itself, with a quiet GPU: counted, or a broken signal would keep a pod for ever.
+  if (obs.monai.kind === 'unreadable' && (state.unknownSince === null || obs.at - state.unknownSince < policy.idleMs)) return undefined;
   return null;
 }
 
 export function evaluateIdle(podId: string, previous: IdleState | null, obs: Observation, policy: IdlePolicy): Evaluation {
-  if (!obs.running) return { state: null, decision: previous ? { kind: 'gone' } : { kind: 'none' }, idle: null, activity: null };
+  if (!obs.running) return { state: null, decision: previous ? { kind: 'gone' } : { kind: 'none' }, monai: null, idle: null, activity: null };
   const state: IdleState = previous
     ? { ...previous }
     : newIdleState(podId, obs.at, obs.startedAt, policy, obs.monai.kind === 'read' ? obs.monai.fingerprint : null);
@@ -124,10 +138,22 @@ export function evaluateIdle(podId: string, previous: IdleState | null, obs: Obs
     if (state.stopAt !== null) state.stopAt += elapsed;
     state.unknownSince ??= obs.at;
   } else {
-    state.unknownSince = null;
+    if (obs.monai.kind !== 'unreadable') state.unknownSince = null;
     state.idleSamples += 1;
   }
   if (obs.monai.kind === 'read') state.fingerprint = obs.monai.fingerprint;
+  let monai: Evaluation['monai'] = null;
+  if (obs.monai.kind === 'down' && !obs.busy) {
+    state.monaiDownSince ??= obs.at;
+    if (!state.monaiDownReported) {
+      state.monaiDownReported = true;
+      monai = 'down';
+    }
+  } else if (obs.monai.kind === 'read') {
+    if (state.monaiDownReported) monai = 'back';
+    state.monaiDownSince = null;
+    state.monaiDownReported = false;
+  }
   state.lastSampleAt = obs.at;
   if (obs.startedAt !== null) state.idleSince = Math.max(state.idleSince, obs.startedAt + policy.graceMs);
   if (state.keptUntil !== null) {
@@ -149,7 +175,7 @@ export function evaluateIdle(podId: string, previous: IdleState | null, obs: Obs
       decision = { kind: 'stop', idleMs };
     }
   }
-  return { state, decision, idle: activity === undefined ? null : !activity, activity: activity ?? null };
+  return { state, decision, monai, idle: activity === undefined ? null : !activity, activity: activity ?? null };
 }
 
 /** Someone pressed a Keep button: no warning, no stop, until `until`; the clock restarts then. */

@@ -1,4 +1,4 @@
-import { HOURS_PER_MONTH, STORAGE_PRICES } from './pricing.js';
+import { HOURS_PER_MONTH, STORAGE_PRICES } from '../runpod/pricing.js';
 import type { AccountSample, PodSample } from './samples.js';
 
 /** Cost arithmetic. Pure; every figure here is an estimate from samples and list prices. */

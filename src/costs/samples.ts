@@ -13,6 +13,8 @@ export interface PodSample {
   idle: boolean | null;
   /** What kept it busy, e.g. "label saved", "training", "GPU 45%". */
   activity: string | null;
+  /** The bot's pod ran but MONAI Label did not answer (null: not the bot's pod, or not running). */
+  monaiDown: boolean | null;
 }
 
 export interface AccountSample {

@@ -2,7 +2,8 @@ import { asBotError } from '../errors.js';
 import type { MonaiApi } from '../monai/api.js';
 import { doctorScript } from '../monai/doctor-script.js';
 import { parseMarker, type SetupMarker } from '../monai/setup-script.js';
-import { apiUrl, pickPod, podEndpoints } from '../pod/endpoints.js';
+import { apiUrl, podEndpoints } from '../pod/endpoints.js';
+import { locatePod } from '../pod/locate.js';
 import type { Redactor } from '../redact.js';
 import type { RunPodApi, Snapshot } from '../runpod/api.js';
 import type { PodShell, PodShellConnector } from '../ssh/shell.js';
@@ -41,7 +42,8 @@ export interface DoctorDeps {
   podName: string;
   volume: string;
   dicomwebUrl: string | undefined;
-  defaultModels: readonly string[];
+  /** The models the last start asked for (else the configured default). */
+  models: readonly string[];
   minFreeGb: number;
   signal?: AbortSignal;
 }
@@ -75,8 +77,7 @@ export async function runDoctor(deps: DoctorDeps, report: (results: readonly Che
     }
     set('runpod', 'pass', `The key works; balance ${formatMoney(snapshot!.account.balance)}.`);
 
-    const registered = await deps.store.pods.get(deps.podName);
-    const pod = pickPod(snapshot!.pods, deps.podName, registered?.podId);
+    const { pod } = await locatePod({ runpod: deps.runpod, pods: deps.store.pods, podName: deps.podName }, snapshot!, deps.signal);
     if (!pod) block('pod', `There is no pod named ${deps.podName}.`, '`/monai start` deploys one.');
     if (pod!.desiredStatus !== 'RUNNING') block('pod', `${deps.podName} (${pod!.id}) is stopped.`, '`/monai start` resumes it.');
     if (!pod!.runtime) block('pod', `${deps.podName} is RUNNING but RunPod has not started its container yet.`, 'Wait a minute and run `/monai doctor` again.');
@@ -111,7 +112,7 @@ export async function runDoctor(deps: DoctorDeps, report: (results: readonly Che
     if (process!.status !== 'ok') block('process', 'MONAI Label is not running on the pod.', '`/monai restart` starts it; `/monai logs` shows why it stopped.');
     set('process', 'pass', `MONAI Label runs (pid ${process!.pid}).`);
 
-    const models = await requestedModels(deps);
+    const models = deps.models;
     const info = await deps.monai.info(base, deps.signal);
     if (info.kind === 'ok') {
       set('info', 'pass', `${base}/info/ answers: ${info.info.name}.`);
@@ -153,11 +154,4 @@ export async function runDoctor(deps: DoctorDeps, report: (results: readonly Che
     shell?.close();
   }
   return results;
-}
-
-/** The models the last start asked for, else the configured default. */
-async function requestedModels(deps: DoctorDeps): Promise<readonly string[]> {
-  const last = await deps.store.operations.lastOf('start');
-  const models = last?.params['models'];
-  return Array.isArray(models) ? (models as string[]) : deps.defaultModels;
 }

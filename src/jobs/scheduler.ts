@@ -1,7 +1,7 @@
 import { CronJob, CronTime } from 'cron';
 import type { CostSettings } from '../config/load.js';
 import type { Auditor } from '../audit/audit.js';
-import type { Digests } from '../costs/digests.js';
+import type { Digests } from '../app/digests.js';
 import type { CostGuard } from '../costs/guard.js';
 import type { Surface } from '../frontend/surface.js';
 import type { Logger } from '../log.js';
@@ -91,7 +91,7 @@ export class Scheduler {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.sampling = this.deps.guard
-        .tick(this.deps.surface, this.deps.digestChannel)
+        .tick(this.deps.digestChannel)
         .catch((error: unknown) => {
           this.deps.logger.error('sampler pass failed', { error });
         })

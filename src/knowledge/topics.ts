@@ -6,7 +6,7 @@
  * way people ask and also feed the matcher. Facts come from the MONAI Label 0.8.5 source and
  * docs, RunPod's docs and the Orthanc book (see /work/shared/reference).
  */
-import { LINKS } from '../messages/monai.js';
+import { LINKS } from './links.js';
 
 export interface Topic {
   id: string;
@@ -315,6 +315,8 @@ export const TOPICS: readonly Topic[] = [
       'slow',
       'first time',
       'first start',
+      'install did not finish',
+      'did not finish in time',
       'first click',
       'takes forever',
       'how long',
@@ -646,7 +648,7 @@ export const TOPICS: readonly Topic[] = [
       '`/monai help` lists every command.',
     ],
     links: [L.managePods, L.quickstart],
-    keywords: ['start', 'stop', 'stop pod', 'start server', 'turn on', 'turn off', 'shut down', 'running', 'status', 'commands', 'command list', 'deploy', 'new pod', 'did not confirm', 'stop not confirmed', 'replaced by a newer', 'newer request'],
+    keywords: ['start', 'stop', 'stop pod', 'start server', 'turn on', 'turn off', 'shut down', 'running', 'status', 'commands', 'command list', 'deploy', 'new pod', 'did not confirm', 'stop not confirmed', 'replaced by a newer', 'newer request', 'pod disappeared', 'disappeared'],
     seeAlso: ['costs', 'which-model', 'install-extension'],
   },
   {
@@ -680,6 +682,9 @@ export const TOPICS: readonly Topic[] = [
       'runpod down',
       'runpod error',
       'deploy failed',
+      'did not confirm the deploy',
+      'no pod from it',
+      'deploy unconfirmed',
     ],
     seeAlso: ['resume-no-gpu', 'costs'],
   },
@@ -713,6 +718,9 @@ export const TOPICS: readonly Topic[] = [
       'went wrong inside',
       'bot broken',
       'bot error',
+      'not carried on',
+      'bot was not running',
+      'abandoned',
     ],
     seeAlso: ['start-stop'],
   },

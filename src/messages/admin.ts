@@ -20,16 +20,16 @@ export function terminatePrompt(podName: string, podId: string, volumeGb: number
   return prompt(
     `⚠️ *Terminate ${podName}* (\`${podId}\`)? This deletes the pod *and its ${volumeGb} GB volume* for good: the venv, the downloaded models, anything trained or cached on it. Labels already submitted to Orthanc are not affected. A stopped pod costs only its storage; \`/monai stop\` is usually enough.`,
     'Terminate and delete the volume…',
-    'terminate confirmed',
+    `terminate pod=${podId} confirmed`,
     { title: 'Delete the pod and its volume?', text: `Everything on ${podName}’s ${volumeGb} GB volume is lost. This cannot be undone.`, confirm: 'Terminate' },
   );
 }
 
-export function newPodPrompt(podName: string): Message {
+export function newPodPrompt(podName: string, currentPodId: string | null): Message {
   return prompt(
     `Deploy a *new* ${podName}? It starts with an empty volume: MONAI Label is installed again, and anything only on the old pod’s volume stays there. The old pod is kept, stopped, and its volume keeps billing until an admin terminates it.`,
     'Deploy a new pod…',
-    'start new-pod confirmed',
+    `start new-pod${currentPodId ? ` pod=${currentPodId}` : ''} confirmed`,
     { title: 'Deploy a new pod?', text: 'The new pod starts with an empty volume; the old one keeps billing storage.', confirm: 'Deploy new pod' },
   );
 }

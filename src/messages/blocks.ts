@@ -62,10 +62,6 @@ export function actions(buttons: readonly ButtonSpec[], blockId?: string): Block
   };
 }
 
-export function message(text: string, blocks: Block[]): Message {
-  return { text, blocks };
-}
-
 export const CONTEXT_MARK = '  · ';
 
 /** A plain-text rendering of blocks, for the console and for logs. Context lines start with CONTEXT_MARK. */

@@ -1,8 +1,10 @@
 import { DateTime } from 'luxon';
 import type { DigestView, DigestWarning, RunningRow, StoppedRow } from '../costs/digest.js';
-import type { IdleState } from '../costs/idle-policy.js';
+import type { KeepOutcome } from '../costs/guard.js';
+import type { GuardNotice, IdleWarningFacts, WarningOutcome } from '../costs/ports.js';
 import { HOUR } from '../costs/math.js';
 import { formatDuration, formatHours, formatMoney, plural } from '../util/format.js';
+import { stillBillingSentence } from '../pod/billing.js';
 import { actions, context, section, type Block, type ButtonSpec, type Message } from './blocks.js';
 
 export function localTime(at: number, zone: string): string {
@@ -25,18 +27,13 @@ export function who(user: { id: string | null; name: string | null }, quiet: boo
   return `<@${user.id}>`;
 }
 
-export interface IdleWarningInput {
-  podName: string;
-  state: IdleState;
-  costPerHr: number;
-  volumeGb: number;
-  storagePerMonth: number;
-  gpuPercent: number;
-  autostop: 'warn' | 'stop';
-  owner: { id: string | null; name: string | null };
-  quiet: boolean;
-  now: number;
-  zone: string;
+export type IdleWarningInput = IdleWarningFacts;
+
+/** The answer to /monai keep. */
+export function keptMessage(outcome: KeepOutcome, podName: string, zone: string): Message {
+  if (outcome.kind === 'not-running') return { text: `${podName} is not running: there is nothing to keep.`, blocks: [section(`${podName} is not running: there is nothing to keep.`)] };
+  const line = outcomeLine(podName, outcome, zone);
+  return { text: line.replaceAll('*', ''), blocks: [section(line)] };
 }
 
 export const KEEP_BUTTONS: readonly ButtonSpec[] = [
@@ -49,9 +46,12 @@ export function idleWarning(input: IdleWarningInput): Message {
   const { state, now, zone } = input;
   const idleMs = Math.max(0, now - state.idleSince);
   const since = state.lastActivityAt !== null ? `since ${localTime(state.lastActivityAt, zone)} (${state.lastActivity})` : `since ${localTime(state.idleSince, zone)}`;
+  const what = input.notAnswering
+    ? `MONAI Label does not answer, so nobody can be using it: ${formatDuration(idleMs)} idle. GPU under ${input.gpuPercent}% in all ${plural(state.idleSamples, 'sample')}.`
+    : `No MONAI Label activity (inference, label saved, Next Sample) ${since}: ${formatDuration(idleMs)} idle. No training. GPU under ${input.gpuPercent}% in all ${plural(state.idleSamples, 'sample')}.`;
   const lines = [
     `💤 *${input.podName} looks idle* — ${who(input.owner, input.quiet)}`,
-    `No MONAI Label activity (inference, label saved, Next Sample) ${since}: ${formatDuration(idleMs)} idle. No training. GPU under ${input.gpuPercent}% in all ${plural(state.idleSamples, 'sample')}.`,
+    what,
     `It costs ${formatMoney(input.costPerHr)}/hr while it runs (≈ ${formatMoney((idleMs / HOUR) * input.costPerHr)} for this idle time). Stopped, its ${input.volumeGb} GB volume costs ${formatMoney(input.storagePerMonth)}/month.`,
     input.autostop === 'stop' && state.stopAt !== null
       ? `⏱️ It will be stopped at *${localTime(state.stopAt, zone)}* (in ${formatDuration(state.stopAt - now)}) unless someone keeps it or uses it.`
@@ -61,7 +61,7 @@ export function idleWarning(input: IdleWarningInput): Message {
     ...KEEP_BUTTONS,
     {
       label: 'Stop now…',
-      command: 'stop',
+      command: `stop pod=${state.podId}`,
       style: 'danger',
       confirm: { title: 'Stop the pod now?', text: `MONAI Label goes offline. The ${input.volumeGb} GB volume and its data are kept.`, confirm: 'Stop' },
     },
@@ -74,11 +74,46 @@ export function warningOutcome(podName: string, outcome: string): Message {
   return { text: `${podName}: ${outcome.replaceAll('*', '')}`, blocks: [section(`💤 *${podName} looked idle*\n${outcome}`)] };
 }
 
+/** The one line that says how an idle warning ended. */
+export function outcomeLine(podName: string, outcome: WarningOutcome, zone: string): string {
+  switch (outcome.kind) {
+    case 'activity':
+      return `✅ Activity at ${localTime(outcome.at, zone)} (${outcome.activity}): not stopping.`;
+    case 'kept':
+      return `✋ Kept until ${localTime(outcome.until, zone)} by ${who({ id: outcome.by, name: null }, false)}: no idle warning or stop before then.`;
+    case 'stopped':
+      return `⏹️ Stopped at ${localTime(outcome.at, zone)} after ${formatDuration(outcome.idleMs)} idle. Compute billing (${formatMoney(outcome.costPerHr)}/hr) has ended; the ${outcome.volumeGb} GB volume is kept and costs ${formatMoney(outcome.storagePerMonth)}/month while stopped. \`/monai start\` resumes it.`;
+    case 'stop-failed':
+      return `⚠️ Tried to stop it at ${localTime(outcome.at, zone)}, but RunPod did not confirm (${outcome.reason}). ${stillBillingSentence(outcome.costPerHr, 'may be')} Trying again every ${formatDuration(outcome.retryMs)}; \`/monai stop\` tries now.${outcome.escalate ? ' <!here>' : ''}`;
+  }
+}
+
+/** What the guard tells the channel outside a warning. */
+export function guardNoticeText(notice: GuardNotice, zone: string): string {
+  switch (notice.kind) {
+    case 'monai-down':
+      return [
+        `⚠️ *${notice.podName}* is running and billing ${formatMoney(notice.costPerHr)}/hr, but ${notice.reason} (since ${localTime(notice.since, zone)}). Started by ${who(notice.owner, notice.quiet)}.`,
+        notice.restarting
+          ? 'The bot restarts MONAI Label once now. If it still does not answer, the pod counts as idle: a warning with keep buttons, then the stop.'
+          : 'The pod counts as idle while it does not answer: a warning with keep buttons, then the stop. `/monai restart` tries MONAI Label again; `/monai stop` stops the pod.',
+      ].join('\n');
+    case 'monai-restart-failed':
+      return `❌ The restart did not bring MONAI Label on *${notice.podName}* back: ${notice.reason} From now on the pod counts as idle: a warning with keep buttons, then the stop.`;
+    case 'monai-back':
+      return `✅ MONAI Label on *${notice.podName}* answers again (it did not for ${formatDuration(notice.downMs)}).`;
+    case 'late-deploy':
+      return `🔎 RunPod never confirmed the deploy sent at ${localTime(notice.sentAt, zone)}, but its pod has now appeared: \`${notice.podId}\`, running and billing ${formatMoney(notice.costPerHr)}/hr. It is now the bot’s pod: the idle guard watches it, \`/monai start\` sets it up, \`/monai stop\` stops it.`;
+  }
+}
+
 function runningLine(row: RunningRow, zone: string, quiet: boolean): string {
   const parts = [
     `*${row.name}* — ${row.gpu} · ${formatMoney(row.costPerHr)}/hr`,
     `up ${formatHours(row.hoursUp24)} in 24 h ≈ ${formatMoney(row.spend24)}`,
-    `idle ${formatHours(row.idleHours24)} ≈ ${formatMoney(row.idleCost24)}`,
+    row.downNowHours !== null || row.downHours24 > 0
+      ? `MONAI Label not answering ${formatHours(row.downHours24)} ≈ ${formatMoney(row.downCost24)}`
+      : `idle ${formatHours(row.idleHours24)} ≈ ${formatMoney(row.idleCost24)}`,
     row.startedBy ? `started by ${who({ id: row.startedBy, name: null }, quiet)}` : 'not started through the bot',
   ];
   if (row.keptBy && row.keptUntil) parts.push(`kept by ${who({ id: row.keptBy, name: null }, quiet)} until ${localTime(row.keptUntil, zone)}`);
@@ -93,6 +128,8 @@ function stoppedLine(row: StoppedRow): string {
 
 function warningLine(warning: DigestWarning): string {
   switch (warning.kind) {
+    case 'not-answering':
+      return `⚠️ *${warning.row.name}* is running but MONAI Label does not answer${warning.row.downNowHours !== null ? ` (for ${formatHours(warning.row.downNowHours)})` : ''}: ${formatHours(warning.row.downHours24)} ≈ ${formatMoney(warning.row.downCost24)} in 24 h at ${formatMoney(warning.row.costPerHr)}/hr for nothing. \`/monai restart\` or \`/monai stop\`.`;
     case 'idle':
       return `⚠️ *${warning.row.name}* is running idle: ${formatHours(warning.row.idleNowHours || warning.row.idleHours24)} (≈ ${formatMoney(warning.row.idleCost24)} in 24 h at ${formatMoney(warning.row.costPerHr)}/hr). \`/monai stop\` if nobody needs it.`;
     case 'stale':

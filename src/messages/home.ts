@@ -4,7 +4,7 @@ import { formatDuration, formatMoney } from '../util/format.js';
 import { actions, context, divider, header, section, type Block } from './blocks.js';
 import { localTime } from './costs.js';
 import { mention } from './lifecycle.js';
-import { stopConfirm } from './status.js';
+import { stopCommand, stopConfirm } from './status.js';
 
 const STATE: Record<StatusView['state'], string> = {
   absent: '⚪ No pod',
@@ -30,7 +30,7 @@ export function homeView(status: StatusView, history: readonly OperationRecord[]
     status.operation !== null
       ? []
       : status.state === 'ready' || status.state === 'initializing' || status.state === 'mapping-ports'
-        ? [{ label: 'Stop the pod', command: 'stop', style: 'danger' as const, confirm: stopConfirm(status) }]
+        ? [{ label: 'Stop the pod', command: stopCommand(status), style: 'danger' as const, confirm: stopConfirm(status) }]
         : [{ label: 'Start the pod', command: 'start', style: 'primary' as const }];
   const recent = history.slice(0, 8).map((record) => {
     const when = localTime(record.createdAt, zone);

@@ -1,6 +1,8 @@
-import { STORAGE_PRICES } from '../costs/pricing.js';
+import { stoppedStoragePerMonth } from '../costs/math.js';
+import { STORAGE_PRICES } from '../runpod/pricing.js';
+import { stillBillingSentence } from '../pod/billing.js';
 import type { Condition, OperationView, PodSummary } from '../pod/operation.js';
-import { formatDuration, formatMoney } from '../util/format.js';
+import { formatDuration, formatMoney, mention } from '../util/format.js';
 import { actions, context, section, type Block, type ButtonSpec, type Message } from './blocks.js';
 import { readyBlocks } from './monai.js';
 
@@ -11,10 +13,7 @@ const VERB: Record<OperationView['kind'], [running: string, done: string, failed
   terminate: ['Terminating', 'terminated', 'Could not terminate'],
 };
 
-/** A Slack user id becomes a mention; the console, auto-stop and other non-ids stay plain text. */
-export function mention(user: string): string {
-  return /^[UW][A-Z0-9]{2,}$/.test(user) ? `<@${user}>` : user;
-}
+export { mention } from '../util/format.js';
 
 function people(users: readonly string[]): string {
   return users.map(mention).join(', ');
@@ -32,8 +31,8 @@ function icon(condition: Condition, phase: OperationView['phase']): string {
   return condition.status === 'Unknown' ? '❔' : '⏳';
 }
 
-export function stoppedStorageLine(volumeGb: number, perMonth: number): string {
-  return `Its ${volumeGb} GB volume is kept and still bills about ${formatMoney(perMonth)}/month while stopped (${formatMoney(STORAGE_PRICES.volumeStoppedPerGbMonth)}/GB/month).`;
+export function stoppedStorageLine(volumeGb: number): string {
+  return `Its ${volumeGb} GB volume is kept and still bills about ${formatMoney(stoppedStoragePerMonth(volumeGb))}/month while stopped (${formatMoney(STORAGE_PRICES.volumeStoppedPerGbMonth)}/GB/month).`;
 }
 
 function outcome(view: OperationView): string[] {
@@ -43,16 +42,15 @@ function outcome(view: OperationView): string[] {
     if (result.note) lines.push(result.note);
     if (result.reused && view.kind === 'start') lines.push('It was already running; nothing had to change.');
     if (result.apiUrl && !result.models) lines.push(`*API URL:* \`${result.apiUrl}\``);
-    if (result.storagePerMonth !== undefined && view.pod) {
-      lines.push(`Compute billing has stopped. ${stoppedStorageLine(view.pod.volumeGb, result.storagePerMonth)}`);
+    if (result.stoppedVolumesGb && result.stoppedVolumesGb.length > 0) {
+      const total = result.stoppedVolumesGb.reduce((sum, gb) => sum + gb, 0);
+      lines.push(`Compute billing has stopped. ${stoppedStorageLine(total)}`);
       lines.push('`/monai start` resumes it; the API URL will be different.');
     }
   }
   if (view.error) {
     lines.push(view.error.message, `*What to do:* ${view.error.action}`);
-    if (stillBilling(view) && !/billing/.test(view.error.message)) {
-      lines.push(`⚠️ The pod is still running and billing ${formatMoney(view.pod!.costPerHr)}/hr. \`/monai stop\` stops it.`);
-    }
+    if (stillBilling(view) && !/billing/.test(view.error.message)) lines.push(`⚠️ ${stillBillingSentence(view.pod!.costPerHr)}`);
     if (view.error.details) lines.push('```' + view.error.details.slice(-2500) + '```');
   }
   return lines;
@@ -63,14 +61,15 @@ function stillBilling(view: OperationView): boolean {
   return (view.kind === 'start' || view.kind === 'restart') && view.phase !== 'succeeded' && view.pod?.status === 'RUNNING';
 }
 
-/** Buttons that follow from how an operation ended. */
+/** Buttons that follow from how an operation ended; each names the pod it was shown for. */
 function followUps(view: OperationView): ButtonSpec[] {
+  const bound = view.pod ? ` pod=${view.pod.id}` : '';
   if (view.error?.code === 'RUNPOD_HOST_FULL') {
     return [
       { label: 'Retry the resume', command: 'start' },
       {
         label: 'Deploy a new pod…',
-        command: 'start new-pod',
+        command: `start new-pod${bound} confirmed`,
         style: 'danger',
         confirm: {
           title: 'Deploy a new pod?',
@@ -80,7 +79,7 @@ function followUps(view: OperationView): ButtonSpec[] {
       },
     ];
   }
-  if (view.phase === 'failed' && stillBilling(view)) return [{ label: 'Stop the pod', command: 'stop', style: 'danger' }];
+  if (view.phase === 'failed' && stillBilling(view)) return [{ label: 'Stop the pod', command: `stop${bound}`, style: 'danger' }];
   return [];
 }
 
@@ -90,9 +89,11 @@ export function operationMessage(view: OperationView, extra: Block[] = []): Mess
     view.phase === 'running'
       ? `⏳ *${running} ${view.podName}*`
       : view.phase === 'succeeded'
-        ? `${view.kind === 'stop' || view.kind === 'terminate' ? '⏹️' : '🟢'} *${view.podName} ${done}*`
+        ? view.result?.nothingToDo
+          ? `⚪ *${view.podName}: nothing to stop*`
+          : `${view.kind === 'stop' || view.kind === 'terminate' ? '⏹️' : '🟢'} *${view.podName} ${done}*`
         : view.phase === 'cancelled'
-          ? `⏹️ *${running} ${view.podName} — cancelled*`
+          ? `⏹️ *${running} ${view.podName} — replaced*`
           : `❌ *${failed} ${view.podName}*`;
   const steps = view.conditions.map((condition) => `${icon(condition, view.phase)} ${condition.message}`);
   if (view.note) steps.push(view.note);
@@ -104,7 +105,9 @@ export function operationMessage(view: OperationView, extra: Block[] = []): Mess
   const buttons = view.phase === 'running' ? [] : followUps(view);
   if (buttons.length > 0) blocks.push(actions(buttons));
   const took = view.finishedAt ? ` · took ${formatDuration(view.finishedAt - view.startedAt)}` : '';
-  blocks.push(context(`${view.pod ? `${podLine(view.pod)} · ` : ''}requested by ${people(view.requestedBy)}${took}`));
+  // A terminated pod's last reading still says how it ran: the footer says what became of it.
+  const pod = view.pod && view.result?.terminated ? { ...view.pod, status: 'TERMINATED' } : view.pod;
+  blocks.push(context(`${pod ? `${podLine(pod)} · ` : ''}requested by ${people(view.requestedBy)}${took}`));
   const text = `${title.replaceAll('*', '')}${view.result?.apiUrl ? ` — ${view.result.apiUrl}` : ''}${view.error ? ` — ${view.error.message}` : ''}`;
   return { text, blocks };
 }

@@ -1,14 +1,7 @@
 import type { OperationResult } from '../pod/operation.js';
+import { LINKS } from '../knowledge/links.js';
 import { context, section, type Block } from './blocks.js';
 
-export const LINKS = {
-  slicerDownload: 'https://download.slicer.org',
-  extensionsManager: 'https://slicer.readthedocs.io/en/latest/user_guide/extensions_manager.html',
-  quickstart: 'https://monai.readthedocs.io/projects/label/en/latest/quickstart.html',
-  installation: 'https://monai.readthedocs.io/projects/label/en/latest/installation.html',
-  slicerPlugin: 'https://github.com/Project-MONAI/MONAILabel/tree/main/plugins/slicer',
-  monaiDocs: 'https://monai.readthedocs.io/projects/label/en/latest/',
-} as const;
 
 function studiesLine(studies: number | null | undefined): string {
   if (studies === null || studies === undefined) return 'the datastore did not report a count';

@@ -1,6 +1,6 @@
 import type { StatusView } from '../pod/status.js';
 import { formatDuration, formatMoney } from '../util/format.js';
-import { actions, context, section, type Block, type Message } from './blocks.js';
+import { actions, context, escapeSlack, section, type Block, type Message } from './blocks.js';
 import { localTime } from './costs.js';
 import { mention, podLine, stoppedStorageLine } from './lifecycle.js';
 
@@ -8,7 +8,10 @@ function headline(status: StatusView): string {
   const name = `*${status.podName}*`;
   switch (status.state) {
     case 'absent':
-      return `⚪ There is no pod named ${name}. Nothing is billing for it; \`/monai start\` deploys one.`;
+      if (status.operation?.kind === 'start') return `🟡 ${name} is starting: the bot is deploying it; it bills from the moment RunPod creates it.`;
+      return status.namesakes.length > 0 || status.unconfirmedDeploySentAt !== null
+        ? `⚪ The bot has no pod named ${name} of its own.`
+        : `⚪ There is no pod named ${name}. Nothing is billing for it; \`/monai start\` deploys one.`;
     case 'ready':
       return `🟢 ${name} is running${status.uptimeSeconds !== null ? ` (up ${formatDuration(status.uptimeSeconds * 1000)})` : ''} and billing ${formatMoney(status.pod?.costPerHr ?? 0)}/hr.`;
     case 'initializing':
@@ -16,7 +19,7 @@ function headline(status: StatusView): string {
     case 'mapping-ports':
       return `🟡 ${name} is running but RunPod has not mapped its ports yet. It bills ${formatMoney(status.pod?.costPerHr ?? 0)}/hr.`;
     case 'stopped':
-      return `⏹️ ${name} is stopped. ${stoppedStorageLine(status.pod?.volumeGb ?? 0, status.stoppedStoragePerMonth ?? 0)}`;
+      return `⏹️ ${name} is stopped. ${stoppedStorageLine(status.pod?.volumeGb ?? 0)}`;
     default:
       return `❔ ${name} reports the state ${status.pod?.status ?? 'unknown'}.`;
   }
@@ -30,13 +33,20 @@ export function statusMessage(status: StatusView, now: number, zone: string): Me
   } else if (status.idle?.idleMinutes) {
     lines.push(`💤 No activity for ${formatDuration(status.idle.idleMinutes * 60_000)}.`);
   }
-  if (status.state === 'stopped' && status.lastStatusChange) lines.push(`RunPod: “${status.lastStatusChange}”`);
+  if (status.state === 'stopped' && status.lastStatusChange) lines.push(`RunPod: “${escapeSlack(status.lastStatusChange)}”`);
+  for (const other of status.namesakes) {
+    const billing = other.status === 'RUNNING' ? `running and billing ${formatMoney(other.costPerHr)}/hr` : `${other.status.toLowerCase()}, its ${other.volumeGb} GB volume billing storage`;
+    lines.push(`⚠️ Also named ${status.podName}: pod \`${other.id}\`, ${billing}. \`/monai stop\` stops every pod of this name.`);
+  }
+  if (status.unconfirmedDeploySentAt !== null) {
+    lines.push(`⚠️ RunPod never confirmed a deploy sent at ${localTime(status.unconfirmedDeploySentAt, zone)}: a pod may still appear and bill. The bot is watching for it.`);
+  }
   if (status.operation) {
     lines.push(`⏳ A ${status.operation.kind} is under way, requested by ${status.operation.requestedBy.map(mention).join(', ')}.`);
   }
   const blocks: Block[] = [section(lines.join('\n'))];
   if (!status.operation) {
-    if (status.state === 'ready') blocks.push(actions([{ label: 'Stop', command: 'stop', style: 'danger', confirm: stopConfirm(status) }]));
+    if (status.state === 'ready') blocks.push(actions([{ label: 'Stop', command: stopCommand(status), style: 'danger', confirm: stopConfirm(status) }]));
     if (status.state === 'stopped' || status.state === 'absent') blocks.push(actions([{ label: 'Start', command: 'start', style: 'primary' }]));
   }
   const facts = [status.pod ? podLine(status.pod) : null, `as of ${formatDuration(Math.max(0, now - status.asOf))} ago`];
@@ -44,6 +54,11 @@ export function statusMessage(status: StatusView, now: number, zone: string): Me
   blocks.push(context(facts.filter((fact): fact is string => !!fact).join(' · ')));
   const text = headline(status).replaceAll('*', '') + (status.apiUrl ? ` ${status.apiUrl}` : '');
   return { text, blocks };
+}
+
+/** A Stop button names the pod it was shown for. */
+export function stopCommand(status: Pick<StatusView, 'pod'>): string {
+  return status.pod ? `stop pod=${status.pod.id}` : 'stop';
 }
 
 export function stopConfirm(status: Pick<StatusView, 'podName' | 'pod'>) {

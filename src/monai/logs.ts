@@ -1,5 +1,7 @@
 import { BotError } from '../errors.js';
-import { pickPod, podEndpoints } from '../pod/endpoints.js';
+import { podEndpoints } from '../pod/endpoints.js';
+import { locatePod } from '../pod/locate.js';
+import type { RunPodApi } from '../runpod/api.js';
 import type { Redactor } from '../redact.js';
 import type { SnapshotCache } from '../runpod/snapshot-cache.js';
 import type { PodShellConnector } from '../ssh/shell.js';
@@ -7,6 +9,7 @@ import type { Store } from '../store/store.js';
 import { tailScript } from './setup-script.js';
 
 export interface LogReaderDeps {
+  runpod: RunPodApi;
   snapshots: SnapshotCache;
   store: Store;
   connector: PodShellConnector;
@@ -17,8 +20,8 @@ export interface LogReaderDeps {
 
 /** The last lines of MONAI Label's log on the pod, secrets redacted. */
 export async function readServerLog(deps: LogReaderDeps, lines: number, signal?: AbortSignal): Promise<string> {
-  const registered = await deps.store.pods.get(deps.podName);
-  const pod = pickPod((await deps.snapshots.get(5_000, signal)).snapshot.pods, deps.podName, registered?.podId);
+  const { snapshot } = await deps.snapshots.get(5_000, signal);
+  const { pod } = await locatePod({ runpod: deps.runpod, pods: deps.store.pods, podName: deps.podName }, snapshot, signal);
   const endpoints = pod ? podEndpoints(pod) : null;
   if (!pod || !endpoints) throw new BotError('POD_NOT_RUNNING', { message: `${deps.podName} is not running, so MONAI Label has no live log.` });
   const shell = await deps.connector.connect({ podId: pod.id, ...endpoints.ssh }, signal);

@@ -11,8 +11,6 @@ export interface ScriptSettings {
   dicomwebUrl: string;
   dicomwebUsername?: string | undefined;
   dicomwebPassword?: string | undefined;
-  /** Restart MONAI Label even when it runs with the same settings. */
-  forceRestart?: boolean;
 }
 
 export const MARKER = '@@monai-pod-bot';
@@ -92,38 +90,71 @@ export function serverScript(settings: ScriptSettings): string {
   ].join('\n');
 }
 
+/** Stops the recorded server and its process group, waiting up to 10 s before SIGKILL. */
+function stopServerFunction(pidfile: string): string {
+  return `stop_server() {
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  i=0; while running && [ "$i" -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+  if running; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -f ${shellQuote(pidfile)}
+}`;
+}
+
+/** The Python checks shared by the probe and the install: present, and a version MONAI Label supports. */
+function pythonCheck(): string {
+  return `if ! command -v "$PY" >/dev/null 2>&1; then echo "$PY was not found on the pod." >&2; mark python=missing; exit 3; fi
+if ! "$PY" -c 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] < (3, 13) else 1)'; then
+  echo "MONAI Label $VERSION needs Python 3.9 to 3.12; the pod has $("$PY" -V 2>&1)." >&2; mark python=unsupported; exit 3
+fi`;
+}
+
 /**
- * Installs MONAI Label into the volume and starts it detached, each step only when needed:
- * the volume outlives the pod's container, and the tutorial's `&&` chain fails on a second run
- * because `monailabel apps --download` refuses an existing folder. Progress goes out as marker
- * lines. The script travels on stdin, so no value appears in a process list.
+ * Reads, without changing anything, what the volume holds and whether MONAI Label runs with the
+ * settings wanted now: one round trip, answered in marker lines.
  */
-export function setupScript(settings: ScriptSettings): string {
+export function probeScript(settings: ScriptSettings): string {
   check(settings);
-  const { volume } = settings;
-  const p = paths(volume);
+  const p = paths(settings.volume);
   const q = shellQuote;
-  const credentials =
-    settings.dicomwebUsername !== undefined && settings.dicomwebPassword !== undefined
-      ? `( umask 077
-  cat > ${q(`${p.creds}.tmp`)} <<'MONAI_POD_BOT_CREDENTIALS'
-export MONAI_LABEL_DICOMWEB_USERNAME=${q(settings.dicomwebUsername)}
-export MONAI_LABEL_DICOMWEB_PASSWORD=${q(settings.dicomwebPassword)}
-MONAI_POD_BOT_CREDENTIALS
-  mv -f ${q(`${p.creds}.tmp`)} ${q(p.creds)} )`
-      : `rm -f ${q(p.creds)}`;
   return `${PRELUDE}
-VOL=${q(volume)}
+VOL=${q(settings.volume)}
+PY=${q(settings.python)}
+VERSION=${q(settings.version)}
+if ! command -v "$PY" >/dev/null 2>&1; then mark python=missing reason="$PY was not found on the pod."
+elif ! "$PY" -c 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] < (3, 13) else 1)'; then
+  mark python=unsupported version="$("$PY" -c 'import platform; print(platform.python_version())' 2>/dev/null || echo unknown)"
+else mark python=ok version="$("$PY" -c 'import platform; print(platform.python_version())')"; fi
+if [ -x "$VOL/venv/bin/python" ]; then
+  mark venv=yes installed="$("$VOL/venv/bin/python" -c 'import importlib.metadata as m; print(m.version("monailabel"))' 2>/dev/null || echo none)"
+else mark venv=no installed=none; fi
+for app in radiology monaibundle; do if [ -d "$VOL/venv/$app" ]; then mark app="$app"; fi; done
+${runningFunction(p.pidfile)}
+if running; then
+  if cmp -s - ${q(p.server)} <<'MONAI_POD_BOT_SERVER'
+${serverScript(settings)}MONAI_POD_BOT_SERVER
+  then mark server=running pid="$pid" settings=match
+  else mark server=running pid="$pid" settings=differ; fi
+else mark server=stopped; fi
+`;
+}
+
+/**
+ * Installs MONAI Label into the volume, each step only when needed: the volume outlives the pod's
+ * container, and the tutorial's \`&&\` chain fails on a second run because \`monailabel apps
+ * --download\` refuses an existing folder. Progress goes out as marker lines. Scripts travel on
+ * stdin, so no value appears in a process list.
+ */
+export function installScript(settings: ScriptSettings): string {
+  check(settings);
+  const q = shellQuote;
+  return `${PRELUDE}
+VOL=${q(settings.volume)}
 PY=${q(settings.python)}
 VERSION=${q(settings.version)}
 umask 022
 mkdir -p "$VOL"
-install -d -m 700 ${q(p.state)}
-
-if ! command -v "$PY" >/dev/null 2>&1; then echo "$PY was not found on the pod." >&2; mark fail=python; exit 3; fi
-if ! "$PY" -c 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] < (3, 13) else 1)'; then
-  echo "MONAI Label $VERSION needs Python 3.9 to 3.12; the pod has $("$PY" -V 2>&1)." >&2; mark fail=python; exit 3
-fi
+install -d -m 700 ${q(paths(settings.volume).state)}
+${pythonCheck()}
 
 if [ -x "$VOL/venv/bin/python" ]; then mark step=venv state=skip; else
   mark step=venv state=begin
@@ -154,21 +185,39 @@ for app in radiology monaibundle; do
     mark step=app-$app state=done
   fi
 done
+mark installed="$VERSION"
+`;
+}
 
+/**
+ * Writes the credentials and the server script, then starts MONAI Label detached — or keeps the
+ * one that runs with exactly these settings unless \`force\`.
+ */
+export function startScript(settings: ScriptSettings, force: boolean): string {
+  check(settings);
+  const p = paths(settings.volume);
+  const q = shellQuote;
+  const credentials =
+    settings.dicomwebUsername !== undefined && settings.dicomwebPassword !== undefined
+      ? `( umask 077
+  cat > ${q(`${p.creds}.tmp`)} <<'MONAI_POD_BOT_CREDENTIALS'
+export MONAI_LABEL_DICOMWEB_USERNAME=${q(settings.dicomwebUsername)}
+export MONAI_LABEL_DICOMWEB_PASSWORD=${q(settings.dicomwebPassword)}
+MONAI_POD_BOT_CREDENTIALS
+  mv -f ${q(`${p.creds}.tmp`)} ${q(p.creds)} )`
+      : `rm -f ${q(p.creds)}`;
+  return `${PRELUDE}
+umask 022
+install -d -m 700 ${q(p.state)}
 ${credentials}
 
 cat > ${q(`${p.server}.next`)} <<'MONAI_POD_BOT_SERVER'
 ${serverScript(settings)}MONAI_POD_BOT_SERVER
 
 ${runningFunction(p.pidfile)}
-stop_server() {
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  i=0; while running && [ "$i" -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
-  if running; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
-  rm -f ${q(p.pidfile)}
-}
+${stopServerFunction(p.pidfile)}
 
-if running && [ ${settings.forceRestart ? '1' : '0'} = 0 ] && cmp -s ${q(`${p.server}.next`)} ${q(p.server)}; then
+if running && [ ${force ? '1' : '0'} = 0 ] && cmp -s ${q(`${p.server}.next`)} ${q(p.server)}; then
   rm -f ${q(`${p.server}.next`)}
   mark server=kept pid="$pid"
 else
@@ -219,6 +268,12 @@ export function tailScript(volume: string, lines: number): string {
 
 export interface SetupMarker {
   check?: string;
+  python?: string;
+  version?: string;
+  venv?: string;
+  installed?: string;
+  app?: string;
+  settings?: string;
   status?: string;
   count?: string;
   reason?: string;
@@ -228,7 +283,6 @@ export interface SetupMarker {
   state?: string;
   server?: string;
   pid?: string;
-  fail?: string;
   watch?: string;
   heartbeat?: boolean;
 }

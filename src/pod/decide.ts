@@ -1,47 +1,228 @@
+import { BotError } from '../errors.js';
 import type { Pod } from '../runpod/api.js';
-import { podEndpoints, type PodEndpoints } from './endpoints.js';
+import { formatDuration } from '../util/format.js';
+import { stillBillingSentence } from './billing.js';
+import { decideMonai } from './decide-monai.js';
+import type { DesiredState } from './desired.js';
+import { podEndpoints, runtimeIsCurrent } from './endpoints.js';
+import { adoptionCandidate, isGone, podOfDeploy } from './identity.js';
+import type { ReconcileMemory } from './memory.js';
+import type { Observation } from './observation.js';
+import type { ConditionType, OperationResult } from './operation.js';
 
-/** What the start loop remembers between observations (persisted, so a restart continues). */
-export interface StartMemory {
-  /** A deploy request was sent; never send a second one for the same operation. */
-  deployRequested: boolean;
-  resumeRequested: boolean;
-  podId: string | null;
-  /** When this operation resumed or deployed the pod: a runtime older than that is stale. */
-  bootedAt?: number | null;
+export type Action =
+  | { kind: 'deploy'; gpuTypeId: string }
+  /** Make this the generation's (and the registry's) pod; `sentAt`: when the deploy that created it was sent. */
+  | { kind: 'pin'; podId: string; reason: 'adopted' }
+  | { kind: 'pin'; podId: string; reason: 'deploy-found'; sentAt: number }
+  /** The pinned pod no longer exists: forget it. */
+  | { kind: 'unpin'; podId: string }
+  | { kind: 'resume'; podId: string; gpuCount: number }
+  | { kind: 'stop'; podId: string }
+  | { kind: 'terminate'; podId: string }
+  | { kind: 'install' }
+  | { kind: 'start-server'; force: boolean };
+
+export type Step =
+  | { kind: 'act'; action: Action; condition: ConditionType }
+  | { kind: 'wait'; condition: ConditionType; reason: string }
+  | { kind: 'done'; result: OperationResult }
+  | { kind: 'fail'; error: BotError }
+  /** A deadline passed while `condition` was not yet true. */
+  | { kind: 'timeout'; condition: ConditionType; error: BotError };
+
+export interface DecideLimits {
+  gpuTypes: readonly string[];
+  monaiVersion: string;
+  /** Pod running with its ports mapped, counted from the request. */
+  podReadyMs: number;
+  /** Install and start-up of MONAI Label, counted from the first observation of the mapped ports. */
+  monaiReadyMs: number;
+  sshConnectMs: number;
+  /** How long to look for the pod of a deploy whose answer was lost. */
+  deployPendingMs: number;
+  monaiPollMs: number;
+  resumeAttempts: number;
+  stopAttempts: number;
+  /** Observations after a stop (or terminate) before it is sent again. */
+  pollsPerStop: number;
 }
 
-/** Uptime may lag the resume call by this much before the runtime counts as left over. */
-const UPTIME_SLACK_SECONDS = 60;
+export interface DecideInput {
+  desired: DesiredState;
+  observation: Observation;
+  memory: ReconcileMemory;
+  now: number;
+  limits: DecideLimits;
+}
 
-export type StartStep =
-  | { kind: 'deploy' }
-  | { kind: 'resume'; pod: Pod }
-  | { kind: 'wait'; reason: 'deploy-pending' | 'initializing' | 'ports'; pod: Pod | null }
-  | { kind: 'ready'; pod: Pod; endpoints: PodEndpoints };
+const act = (action: Action, condition: ConditionType): Step => ({ kind: 'act', action, condition });
+const wait = (condition: ConditionType, reason: string): Step => ({ kind: 'wait', condition, reason });
+const fail = (error: BotError): Step => ({ kind: 'fail', error });
 
-/** The next step towards a running pod with its ports mapped, from what RunPod reports now. */
-export function decideStart(pod: Pod | null, memory: StartMemory, now = 0): StartStep {
-  if (!pod || pod.desiredStatus === 'TERMINATED') {
-    return memory.deployRequested ? { kind: 'wait', reason: 'deploy-pending', pod: null } : { kind: 'deploy' };
+/** The one next step towards the desired state, from one observation. Pure. */
+export function decide(input: DecideInput): Step {
+  switch (input.desired.phase) {
+    case 'running':
+      return decideRunning(input);
+    case 'stopped':
+      return decideStopped(input);
+    case 'absent':
+      return decideAbsent(input);
   }
-  if (pod.desiredStatus !== 'RUNNING') return { kind: 'resume', pod };
+}
+
+function decideRunning(input: DecideInput): Step {
+  const { desired, observation, memory, now, limits } = input;
+  const step = runningStep(input);
+  if (step.kind !== 'act' && step.kind !== 'wait') return step;
+  if (!POD_CONDITIONS.has(step.condition)) return step;
+  const waited = now - desired.requestedAt;
+  if (waited <= limits.podReadyMs) return step;
+  const pod = observation.pod.kind === 'pinned' ? observation.pod.pod : null;
+  return { kind: 'timeout', condition: step.condition, error: podTimeout(step.condition, limits.podReadyMs, pod, memory) };
+}
+
+const POD_CONDITIONS: ReadonlySet<ConditionType> = new Set(['PodExists', 'PodRunning', 'PortsMapped']);
+
+function runningStep(input: DecideInput): Step {
+  const { desired, observation, memory, now, limits } = input;
+  const restart = desired.restartNonce !== null;
+  if (observation.pod.kind === 'unpinned') return unpinnedStep(input);
+  const { podId, pod } = observation.pod;
+  if (isGone(pod)) {
+    if (memory.deploy?.podId === podId) return fail(new BotError('POD_GONE', { message: `Pod ${podId} disappeared from RunPod right after it was deployed.` }));
+    if (restart) return fail(notRunning(desired.podName));
+    return act({ kind: 'unpin', podId }, 'PodExists');
+  }
+  const live = pod!;
+  if (live.desiredStatus === 'EXITED') {
+    if (restart) return fail(notRunning(desired.podName));
+    if (memory.resume && memory.resume.attempts >= limits.resumeAttempts) {
+      return fail(new BotError('POD_START_TIMEOUT', { message: `Pod ${podId} keeps returning to “stopped” after ${memory.resume.attempts} resumes.` }));
+    }
+    return act({ kind: 'resume', podId, gpuCount: Math.max(1, live.gpuCount) }, 'PodRunning');
+  }
+  if (live.desiredStatus !== 'RUNNING') return wait('PodRunning', `RunPod reports ${live.desiredStatus}`);
   // RUNNING alone is not readiness: the runtime and both public mappings must be there.
-  if (!pod.runtime) return { kind: 'wait', reason: 'initializing', pod };
-  // Right after a resume RunPod may still report the previous container's runtime and ports.
-  const uptime = pod.runtime.uptimeSeconds;
-  if (memory.bootedAt && uptime !== null && uptime > (now - memory.bootedAt) / 1000 + UPTIME_SLACK_SECONDS) {
-    return { kind: 'wait', reason: 'initializing', pod };
-  }
-  const endpoints = podEndpoints(pod);
-  if (!endpoints) return { kind: 'wait', reason: 'ports', pod };
-  return { kind: 'ready', pod, endpoints };
+  if (!live.runtime) return wait('PodRunning', 'ContainerStarting');
+  if (!runtimeIsCurrent(live, memory.bootedAt, now)) return wait('PodRunning', 'ContainerStarting');
+  if (!podEndpoints(live)) return wait('PortsMapped', 'WaitingForPorts');
+  if (!observation.monai) return wait('MonaiReady', 'Observing');
+  return decideMonai({ desired, monai: observation.monai, memory, now, limits, pod: live });
 }
 
-export type StopStep = { kind: 'absent' } | { kind: 'stop'; pod: Pod } | { kind: 'wait'; pod: Pod } | { kind: 'stopped'; pod: Pod };
+/** No pod id yet: find the pod of an unanswered deploy, adopt an existing one, or deploy. */
+function unpinnedStep(input: DecideInput): Step {
+  const { desired, observation, memory, now, limits } = input;
+  const namesakes = observation.namesakes ?? [];
+  const deploy = memory.deploy;
+  // A deploy without a clear answer, this generation's or an earlier one's: its pod is looked for, never a second one sent.
+  const pending = deploy && (deploy.state === 'sending' || deploy.state === 'lost') ? deploy : observation.unconfirmedDeploy;
+  if (pending) {
+    const found = podOfDeploy(namesakes, pending.nonce);
+    if (found) return act({ kind: 'pin', podId: found.id, reason: 'deploy-found', sentAt: pending.sentAt }, 'PodExists');
+    if (now - pending.sentAt > limits.deployPendingMs) return fail(deployUnconfirmed(limits.deployPendingMs));
+    return wait('PodExists', 'DeployPending');
+  }
+  if (!desired.newPod) {
+    const existing = adoptionCandidate(namesakes);
+    if (existing) return act({ kind: 'pin', podId: existing.id, reason: 'adopted' }, 'PodExists');
+  }
+  if (desired.restartNonce !== null) return fail(notRunning(desired.podName));
+  if (deploy?.retryAt && now < deploy.retryAt) return wait('PodExists', 'RateLimited');
+  const gpuTypeId = limits.gpuTypes[deploy?.gpuIndex ?? 0];
+  if (!gpuTypeId) {
+    return fail(
+      new BotError('RUNPOD_NO_CAPACITY', {
+        message: `RunPod has no free GPU of any configured type (${deploy?.refusals.join(', ') ?? limits.gpuTypes.join(', ')}) right now.`,
+      }),
+    );
+  }
+  return act({ kind: 'deploy', gpuTypeId }, 'PodExists');
+}
 
-export function decideStop(pod: Pod | null, stopRequested: boolean): StopStep {
-  if (!pod || pod.desiredStatus === 'TERMINATED') return { kind: 'absent' };
-  if (pod.desiredStatus === 'EXITED') return { kind: 'stopped', pod };
-  return stopRequested ? { kind: 'wait', pod } : { kind: 'stop', pod };
+function decideStopped(input: DecideInput): Step {
+  const { observation, memory, limits } = input;
+  const targets = new Map<string, Pod | null>();
+  if (observation.pod.kind === 'pinned') targets.set(observation.pod.podId, observation.pod.pod);
+  for (const pod of observation.namesakes ?? []) if (!targets.has(pod.id)) targets.set(pod.id, pod);
+  // A pod the bot asked to stop counts only as RunPod reads it back by its id.
+  for (const [podId, pod] of observation.stopped) targets.set(podId, pod);
+  const billing = [...targets.values()].filter((pod): pod is Pod => !isGone(pod) && pod!.desiredStatus !== 'EXITED');
+  for (const pod of billing) {
+    const sent = memory.stops[pod.id];
+    if (!sent) return act({ kind: 'stop', podId: pod.id }, 'PodStopped');
+    if (sent.polls < limits.pollsPerStop) continue;
+    if (sent.attempts >= limits.stopAttempts) {
+      return fail(
+        new BotError('STOP_NOT_CONFIRMED', {
+          message: `RunPod did not confirm the stop of pod ${pod.id} after ${sent.attempts} attempts. ${stillBillingSentence(pod.costPerHr, 'may be')}`,
+        }),
+      );
+    }
+    return act({ kind: 'stop', podId: pod.id }, 'PodStopped');
+  }
+  if (billing.length > 0) return wait('PodStopped', 'Confirming');
+  const stopped = [...targets.values()].filter((pod): pod is Pod => !isGone(pod));
+  return { kind: 'done', result: stoppedResult(input, stopped) };
+}
+
+function stoppedResult(input: DecideInput, stopped: readonly Pod[]): OperationResult {
+  const { desired, observation } = input;
+  const pending = observation.unconfirmedDeploy;
+  const caution = pending
+    ? ` RunPod never confirmed a deploy sent ${formatDuration(Math.max(0, input.now - pending.sentAt))} ago: if that pod appears, the bot stops it and says so.`
+    : '';
+  if (stopped.length === 0) return { nothingToDo: true, note: `There is no pod named ${desired.podName}: nothing is billing for it.${caution}` };
+  const others = stopped.filter((pod) => observation.pod.kind !== 'pinned' || pod.id !== observation.pod.podId);
+  const also = others.length > 0 ? `Also stopped: ${others.map((pod) => `\`${pod.id}\``).join(', ')} (named ${desired.podName} too).` : '';
+  const already = Object.keys(input.memory.stops).length === 0 ? 'It was already stopped; nothing had to change.' : '';
+  const note = [already, also, caution.trim()].filter(Boolean).join(' ');
+  return { stoppedVolumesGb: stopped.map((pod) => pod.volumeInGb), ...(note ? { note } : {}) };
+}
+
+function decideAbsent(input: DecideInput): Step {
+  const { observation, memory, limits } = input;
+  if (observation.pod.kind !== 'pinned') return fail(new BotError('INPUT_INVALID', { message: 'A terminate must name its pod.' }));
+  const { podId, pod } = observation.pod;
+  if (isGone(pod)) {
+    return { kind: 'done', result: { note: memory.terminate ? `Pod \`${podId}\` was terminated and its volume deleted.` : `Pod \`${podId}\` no longer exists.`, terminated: true } };
+  }
+  const sent = memory.terminate;
+  if (!sent) return act({ kind: 'terminate', podId }, 'PodExists');
+  if (sent.polls < limits.pollsPerStop) return wait('PodExists', 'Terminating');
+  if (sent.attempts >= limits.stopAttempts) {
+    return fail(
+      new BotError('STOP_NOT_CONFIRMED', {
+        message: `RunPod still lists pod ${podId} after ${sent.attempts} terminate requests. ${stillBillingSentence(pod!.costPerHr, 'may be')}`,
+      }),
+    );
+  }
+  return act({ kind: 'terminate', podId }, 'PodExists');
+}
+
+function notRunning(podName: string): BotError {
+  return new BotError('POD_NOT_RUNNING', { message: `${podName} is not running, so there is no MONAI Label to restart.` });
+}
+
+export function deployUnconfirmed(waitedMs: number): BotError {
+  return new BotError('RUNPOD_DEPLOY_UNCONFIRMED', {
+    message: `RunPod did not answer the deploy request clearly, and no pod from it has appeared in ${formatDuration(waitedMs)}. RunPod may still create it, and it would bill.`,
+  });
+}
+
+const POD_WAIT_TEXT: Partial<Record<ConditionType, string>> = {
+  PodExists: 'RunPod has not created the pod',
+  PodRunning: 'RunPod has not started the pod’s container',
+  PortsMapped: 'RunPod has not mapped the pod’s ports',
+};
+
+function podTimeout(condition: ConditionType, waited: number, pod: Pod | null, memory: ReconcileMemory): BotError {
+  const exists = pod && !isGone(pod) && pod.desiredStatus === 'RUNNING';
+  const billing = exists ? ` ${stillBillingSentence(pod.costPerHr)} \`/monai status\` shows whether it came up.` : '';
+  const pending = !exists && memory.deploy?.state === 'lost' ? ' A deploy is unconfirmed: a pod may still appear and bill.' : '';
+  return new BotError('POD_START_TIMEOUT', {
+    message: `${POD_WAIT_TEXT[condition] ?? 'The pod is not ready'} after ${formatDuration(waited)} (POD_READY_TIMEOUT_MINUTES).${billing}${pending}`,
+  });
 }

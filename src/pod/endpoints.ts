@@ -36,16 +36,14 @@ export function apiUrl(endpoint: Endpoint): string {
   return `http://${endpoint.host}:${endpoint.port}`;
 }
 
+/** Uptime may lag the resume call by this much before the runtime counts as left over. */
+const UPTIME_SLACK_SECONDS = 60;
+
 /**
- * Names need not be unique on RunPod. Prefer the pod the bot last worked with, then a running
- * one, then any.
+ * The runtime belongs to the container started at `bootedAt` (null: not started by this request),
+ * not to the one before a resume, whose uptime and ports RunPod may still report for a moment.
  */
-export function pickPod(pods: readonly Pod[], name: string, preferredId?: string | null): Pod | null {
-  const named = pods.filter((pod) => pod.name === name && pod.desiredStatus !== 'TERMINATED');
-  return (
-    named.find((pod) => pod.id === preferredId) ??
-    named.find((pod) => pod.desiredStatus === 'RUNNING') ??
-    named[0] ??
-    null
-  );
+export function runtimeIsCurrent(pod: Pod, bootedAt: number | null, now: number): boolean {
+  const uptime = pod.runtime?.uptimeSeconds ?? null;
+  return !(bootedAt !== null && uptime !== null && uptime > (now - bootedAt) / 1000 + UPTIME_SLACK_SECONDS);
 }

@@ -45,8 +45,12 @@ export interface OperationResult {
   monaiVersion?: string;
   /** Set when the pod already ran and nothing had to change. */
   reused?: boolean;
-  /** Dollars per month the stopped volume still costs. */
-  storagePerMonth?: number;
+  /** The volumes (GB) of the pods a stop left stopped: each still bills storage. */
+  stoppedVolumesGb?: number[];
+  /** The pod was terminated (gone, with its volume). */
+  terminated?: boolean;
+  /** A stop found nothing to stop. */
+  nothingToDo?: boolean;
   note?: string;
 }
 
@@ -75,8 +79,6 @@ export interface OperationView {
   note?: string | null;
 }
 
-export const START_CONDITIONS: readonly ConditionType[] = ['PodExists', 'PodRunning', 'PortsMapped'];
-
 export function setCondition(
   conditions: readonly Condition[],
   type: ConditionType,
@@ -89,9 +91,4 @@ export function setCondition(
   const since = existing && existing.status === status ? existing.since : now;
   const next: Condition = { type, status, reason, message, since };
   return existing ? conditions.map((condition) => (condition.type === type ? next : condition)) : [...conditions, next];
-}
-
-/** The condition currently holding things up: the first one that is not True. */
-export function pendingCondition(view: Pick<OperationView, 'conditions'>): Condition | undefined {
-  return view.conditions.find((condition) => condition.status !== 'True');
 }

@@ -1,8 +1,8 @@
-import { storagePerMonth } from '../costs/storage.js';
+import { stoppedStoragePerMonth } from '../costs/math.js';
 import type { Account, Pod } from '../runpod/api.js';
 import { apiUrl, podEndpoints } from './endpoints.js';
 import type { OperationView, PodSummary } from './operation.js';
-import { summarizePod } from './running-operation.js';
+import { summarizePod } from './request.js';
 
 export type PodState = 'absent' | 'ready' | 'initializing' | 'mapping-ports' | 'stopped' | 'other';
 
@@ -17,6 +17,10 @@ export interface StatusView {
   stoppedStoragePerMonth: number | null;
   account: Account | null;
   operation: OperationView | null;
+  /** Other pods with the same name on the account: they bill too, and the bot says so. */
+  namesakes: PodSummary[];
+  /** A deploy RunPod never confirmed: a pod may still appear. */
+  unconfirmedDeploySentAt: number | null;
   asOf: number;
   /** From the cost guard: how long it has looked idle, and any keep in force. */
   idle: { idleMinutes: number | null; keptUntil: number | null; keptBy: string | null } | null;
@@ -33,11 +37,12 @@ export function podState(pod: Pod | null): PodState {
 export function describeStatus(input: {
   podName: string;
   pod: Pod | null;
+  namesakes: readonly Pod[];
+  unconfirmedDeploySentAt: number | null;
   account: Account | null;
   operation: OperationView | null;
   asOf: number;
-  /** From the cost guard: how long it has looked idle, and any keep in force. */
-  idle: { idleMinutes: number | null; keptUntil: number | null; keptBy: string | null } | null;
+  idle: StatusView['idle'];
 }): StatusView {
   const { pod } = input;
   const state = podState(pod);
@@ -47,12 +52,14 @@ export function describeStatus(input: {
     state,
     pod: pod && state !== 'absent' ? summarizePod(pod) : null,
     apiUrl: endpoints ? apiUrl(endpoints.api) : null,
-    uptimeSeconds: state === 'ready' || state === 'mapping-ports' ? pod?.runtime?.uptimeSeconds ?? null : null,
+    uptimeSeconds: state === 'ready' || state === 'mapping-ports' ? (pod?.runtime?.uptimeSeconds ?? null) : null,
     lastStatusChange: pod?.lastStatusChange ?? null,
-    stoppedStoragePerMonth: pod && state === 'stopped' ? storagePerMonth(pod.volumeInGb, 'stopped') : null,
+    stoppedStoragePerMonth: pod && state === 'stopped' ? stoppedStoragePerMonth(pod.volumeInGb) : null,
     account: input.account,
     operation: input.operation,
+    namesakes: input.namesakes.map(summarizePod),
+    unconfirmedDeploySentAt: input.unconfirmedDeploySentAt,
     asOf: input.asOf,
-    idle: state === 'ready' ? input.idle ?? null : null,
+    idle: state === 'ready' ? (input.idle ?? null) : null,
   };
 }

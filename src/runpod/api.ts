@@ -31,17 +31,13 @@ export interface Pod {
   desiredStatus: PodStatus;
   /** Free text such as "Exited by user: <date>". */
   lastStatusChange: string | null;
-  imageName: string | null;
   gpuCount: number;
   gpuDisplayName: string | null;
   costPerHr: number;
-  containerDiskInGb: number | null;
   volumeInGb: number;
-  volumeMountPath: string | null;
   networkVolumeId: string | null;
-  declaredPorts: string | null;
+  /** The pod's environment: the bot's deploy mark is read from it. */
   env: Record<string, string>;
-  uptimeSeconds: number | null;
   /** Null until the container runs; may be stale on an EXITED pod. */
   runtime: PodRuntime | null;
 }

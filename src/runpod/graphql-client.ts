@@ -38,17 +38,12 @@ export function toPod(wire: ops.WirePod): Pod {
     name: wire.name,
     desiredStatus: wire.desiredStatus,
     lastStatusChange: wire.lastStatusChange,
-    imageName: wire.imageName,
     gpuCount: wire.gpuCount,
     gpuDisplayName: wire.machine?.gpuDisplayName ?? null,
     costPerHr: wire.costPerHr,
-    containerDiskInGb: wire.containerDiskInGb,
     volumeInGb: wire.volumeInGb ?? 0,
-    volumeMountPath: wire.volumeMountPath,
     networkVolumeId: wire.networkVolumeId,
-    declaredPorts: wire.ports,
     env: parseEnv(wire.env),
-    uptimeSeconds: wire.uptimeSeconds,
     runtime: wire.runtime
       ? {
           uptimeSeconds: wire.runtime.uptimeInSeconds,

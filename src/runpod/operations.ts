@@ -2,8 +2,8 @@
 
 const POD_FIELDS = `
 fragment PodFields on Pod {
-  id name desiredStatus lastStatusChange imageName gpuCount costPerHr
-  containerDiskInGb volumeInGb volumeMountPath networkVolumeId ports env uptimeSeconds
+  id name desiredStatus lastStatusChange gpuCount costPerHr
+  volumeInGb networkVolumeId env
   machine { gpuDisplayName }
   runtime {
     uptimeInSeconds
@@ -52,16 +52,11 @@ export interface WirePod {
   name: string;
   desiredStatus: string;
   lastStatusChange: string | null;
-  imageName: string | null;
   gpuCount: number;
   costPerHr: number;
-  containerDiskInGb: number | null;
   volumeInGb: number | null;
-  volumeMountPath: string | null;
   networkVolumeId: string | null;
-  ports: string | null;
   env: (string | null)[] | null;
-  uptimeSeconds: number | null;
   machine: { gpuDisplayName: string | null } | null;
   runtime: {
     uptimeInSeconds: number | null;

@@ -52,12 +52,21 @@ class NodeSshShell implements PodShell {
     };
     let timer: NodeJS.Timeout | undefined;
     let channel: { close(): void } | undefined;
-    // A cancelled command closes its own channel; a hung one takes the connection down with it.
-    const abandon = () => (channel ? channel.close() : this.ssh.dispose());
+    // A cancelled command closes its own channel and is abandoned at once (the remote end may
+    // take its time to notice); a hung one takes the connection down with it.
+    let abandon = () => {};
+    const abandoned = new Promise<never>((_resolve, reject) => {
+      abandon = () => {
+        if (channel) channel.close();
+        else this.ssh.dispose();
+        reject(options.signal?.reason);
+      };
+    });
+    abandoned.catch(() => undefined);
     options.signal?.addEventListener('abort', abandon, { once: true });
     if (options.timeoutMs) timer = setTimeout(() => this.ssh.dispose(), options.timeoutMs);
     try {
-      const result = await this.ssh.execCommand('bash -s', {
+      const execution = this.ssh.execCommand('bash -s', {
         stdin: script,
         onStdout: split('stdout'),
         onStderr: split('stderr'),
@@ -65,6 +74,8 @@ class NodeSshShell implements PodShell {
           channel = opened;
         },
       });
+      execution.catch(() => undefined);
+      const result = await Promise.race([execution, abandoned]);
       if (options.signal?.aborted) throw options.signal.reason;
       if (result.code === null && result.signal === null && !this.ssh.isConnected()) {
         throw new BotError('SSH_UNREACHABLE', { message: 'The pod stopped answering over SSH in the middle of a command.' });

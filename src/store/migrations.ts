@@ -93,4 +93,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE button_clicks (key TEXT PRIMARY KEY, user TEXT NOT NULL, at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 5,
+    description: 'desired state per pod name, and MONAI Label not answering in the samples',
+    sql: `
+      CREATE TABLE desired_state (
+        pod_name TEXT PRIMARY KEY,
+        generation INTEGER NOT NULL,
+        desired TEXT NOT NULL,
+        memory TEXT NOT NULL,
+        settled INTEGER NOT NULL,
+        pending_deploy TEXT,
+        updated_at INTEGER NOT NULL
+      );
+      ALTER TABLE pod_samples ADD COLUMN monai_down INTEGER;
+    `,
+  },
 ];

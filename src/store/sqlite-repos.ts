@@ -18,16 +18,18 @@ function toPodSample(row: Row): PodSample {
     uptimeSeconds: row['uptime'] === null ? null : Number(row['uptime']),
     idle: row['idle'] === null ? null : row['idle'] === 1,
     activity: (row['activity'] as string | null) ?? null,
+    monaiDown: row['monai_down'] === null || row['monai_down'] === undefined ? null : row['monai_down'] === 1,
   };
 }
 
 export function sampleRepo(db: Database.Database): SampleRepo {
   const insertPod = db.prepare(`
-    INSERT INTO pod_samples (at, pod_id, name, status, gpu_util, cost_per_hr, volume_gb, uptime, idle, activity)
-    VALUES (@at, @podId, @name, @status, @gpuUtil, @costPerHr, @volumeGb, @uptimeSeconds, @idle, @activity)`);
+    INSERT INTO pod_samples (at, pod_id, name, status, gpu_util, cost_per_hr, volume_gb, uptime, idle, activity, monai_down)
+    VALUES (@at, @podId, @name, @status, @gpuUtil, @costPerHr, @volumeGb, @uptimeSeconds, @idle, @activity, @monaiDown)`);
   const insertAccount = db.prepare('INSERT INTO account_samples (at, balance, spend_per_hr) VALUES (@at, @balance, @spendPerHr)');
   const add = db.transaction((pods: readonly PodSample[], account: AccountSample | null) => {
-    for (const pod of pods) insertPod.run({ ...pod, idle: pod.idle === null ? null : pod.idle ? 1 : 0 });
+    const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
+    for (const pod of pods) insertPod.run({ ...pod, idle: flag(pod.idle), monaiDown: flag(pod.monaiDown ?? null) });
     if (account) insertAccount.run(account);
   });
   const pods = db.prepare('SELECT * FROM pod_samples WHERE at >= ? ORDER BY at');

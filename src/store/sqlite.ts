@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { auditRepo, clickRepo, digestRepo, idleRepo, sampleRepo } from './sqlite-repos.js';
+import type { Intent } from '../pod/desired.js';
+import { desiredRepo } from './sqlite-desired.js';
 import type { ManagedPod, OperationRecord, Store } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -33,15 +35,22 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
   return applied;
 }
 
+/** The params column holds what was asked for; records from before schema 5 hold other shapes. */
+function toIntent(kind: OperationRecord['kind'], params: { intent?: Intent }): Intent {
+  return params.intent?.kind === kind ? params.intent : kind === 'terminate' ? { kind, podId: '' } : kind === 'stop' ? { kind } : { kind, models: [], newPod: false };
+}
+
 function toOperation(row: Row): OperationRecord {
+  const kind = row['kind'] as OperationRecord['kind'];
+  const params = JSON.parse(String(row['params'])) as { intent?: Intent; requesterName?: string };
   return {
     id: String(row['id']),
-    kind: row['kind'] as OperationRecord['kind'],
+    kind,
     podName: String(row['pod_name']),
     status: row['status'] as OperationRecord['status'],
     view: JSON.parse(String(row['view'])) as OperationRecord['view'],
-    memory: JSON.parse(String(row['memory'])) as Record<string, unknown>,
-    params: JSON.parse(String(row['params'])) as Record<string, unknown>,
+    intent: toIntent(kind, params),
+    requesterName: params.requesterName ?? null,
     channel: (row['channel'] as string | null) ?? null,
     messageTs: (row['message_ts'] as string | null) ?? null,
     createdAt: Number(row['created_at']),
@@ -54,15 +63,13 @@ const COLUMNS: Record<string, string> = {
   podName: 'pod_name',
   status: 'status',
   view: 'view',
-  memory: 'memory',
-  params: 'params',
   channel: 'channel',
   messageTs: 'message_ts',
   updatedAt: 'updated_at',
 };
 
 function encode(key: string, value: unknown): unknown {
-  return key === 'view' || key === 'memory' || key === 'params' ? JSON.stringify(value) : value;
+  return key === 'view' ? JSON.stringify(value) : value;
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Database.Database } {
@@ -84,7 +91,6 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
   const getOperation = db.prepare('SELECT * FROM operations WHERE id = ?');
   const unfinished = db.prepare("SELECT * FROM operations WHERE status = 'running' ORDER BY created_at");
   const recent = db.prepare('SELECT * FROM operations ORDER BY created_at DESC, rowid DESC LIMIT ?');
-  const lastOf = db.prepare("SELECT * FROM operations WHERE kind = ? AND status = 'succeeded' ORDER BY created_at DESC, rowid DESC LIMIT 1");
   const getPod = db.prepare('SELECT * FROM managed_pods WHERE pod_name = ?');
   const setPod = db.prepare(`
     INSERT INTO managed_pods (pod_name, pod_id, started_by, started_at, started_channel, started_by_name)
@@ -95,6 +101,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
   const putHostKey = db.prepare(`
     INSERT INTO host_keys (pod_id, key_type, fingerprint, first_seen) VALUES (@podId, @keyType, @fingerprint, @firstSeen)
     ON CONFLICT (pod_id) DO UPDATE SET key_type = excluded.key_type, fingerprint = excluded.fingerprint, first_seen = excluded.first_seen`);
+  const forgetPod = db.prepare('DELETE FROM managed_pods WHERE pod_name = ? AND pod_id = ?');
   const deleteHostKey = db.prepare('DELETE FROM host_keys WHERE pod_id = ?');
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
   const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
@@ -109,11 +116,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
     },
     operations: {
       insert: async (record) => {
+        const { intent, requesterName, ...rest } = record;
         insertOperation.run({
-          ...record,
+          ...rest,
           view: JSON.stringify(record.view),
-          memory: JSON.stringify(record.memory),
-          params: JSON.stringify(record.params),
+          memory: '{}',
+          params: JSON.stringify({ intent, ...(requesterName ? { requesterName } : {}) }),
         });
       },
       update: async (id, patch) => {
@@ -129,11 +137,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
       },
       unfinished: async () => (unfinished.all() as Row[]).map(toOperation),
       recent: async (limit) => (recent.all(limit) as Row[]).map(toOperation),
-      lastOf: async (kind) => {
-        const row = lastOf.get(kind) as Row | undefined;
-        return row ? toOperation(row) : null;
-      },
     },
+    desired: desiredRepo(db),
     pods: {
       get: async (podName) => {
         const row = getPod.get(podName) as Row | undefined;
@@ -150,6 +155,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
       },
       set: async (pod) => {
         setPod.run({ startedChannel: null, startedByName: null, ...pod });
+      },
+      forget: async (podName, podId) => {
+        forgetPod.run(podName, podId);
       },
     },
     hostKeys: {

@@ -1,3 +1,5 @@
+import type { DesiredState, Intent } from '../pod/desired.js';
+import type { ReconcileMemory } from '../pod/memory.js';
 import type { OperationKind, OperationPhase, OperationView } from '../pod/operation.js';
 import type { AuditRepo } from '../audit/audit.js';
 import type { IdleState } from '../costs/idle-policy.js';
@@ -15,9 +17,10 @@ export interface OperationRecord {
   status: OperationPhase;
   /** The last rendered state, so a restarted bot can keep editing the same Slack message. */
   view: OperationView;
-  /** What the loop must remember across a crash (e.g. that a deploy was already sent). */
-  memory: Record<string, unknown>;
-  params: Record<string, unknown>;
+  /** What was asked for. */
+  intent: Intent;
+  /** A display name of the first requester, for messages that must not @mention anyone. */
+  requesterName: string | null;
   channel: string | null;
   messageTs: string | null;
   createdAt: number;
@@ -43,13 +46,35 @@ export interface OperationRepo {
   unfinished(): Promise<OperationRecord[]>;
   /** The newest operations, newest first. */
   recent(limit: number): Promise<OperationRecord[]>;
-  /** The newest successful operation of a kind. */
-  lastOf(kind: OperationRecord['kind']): Promise<OperationRecord | null>;
 }
 
+/** The pinned pod of each name: the one pod the bot works with, by id. */
 export interface PodRegistry {
   get(podName: string): Promise<ManagedPod | null>;
   set(pod: ManagedPod): Promise<void>;
+  /** Forgets the pin, if it is still `podId` (a newer pin stays). */
+  forget(podName: string, podId: string): Promise<void>;
+}
+
+/** A deploy RunPod never confirmed: its pod may still appear, carrying `nonce`. */
+export interface PendingDeploy {
+  nonce: string;
+  sentAt: number;
+  requestedBy: string;
+}
+
+export interface DesiredRecord {
+  desired: DesiredState;
+  memory: ReconcileMemory;
+  /** The reconciler is done with this generation (succeeded, failed, abandoned or replaced). */
+  settled: boolean;
+  pendingDeploy: PendingDeploy | null;
+  updatedAt: number;
+}
+
+export interface DesiredRepo {
+  get(podName: string): Promise<DesiredRecord | null>;
+  put(record: DesiredRecord): Promise<void>;
 }
 
 export interface HostKeyRepo {
@@ -91,6 +116,7 @@ export interface MetaRepo {
 export interface Store {
   meta: MetaRepo;
   operations: OperationRepo;
+  desired: DesiredRepo;
   pods: PodRegistry;
   hostKeys: HostKeyRepo;
   samples: SampleRepo;

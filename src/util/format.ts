@@ -23,3 +23,8 @@ export function formatHours(hours: number): string {
 export function plural(count: number, word: string, many = `${word}s`): string {
   return `${count} ${count === 1 ? word : many}`;
 }
+
+/** A Slack user id becomes a mention; the console, auto-stop and other non-ids stay plain text. */
+export function mention(user: string): string {
+  return /^[UW][A-Z0-9]{2,}$/.test(user) ? `<@${user}>` : user;
+}

@@ -92,7 +92,7 @@ describe('npm run check', () => {
     expect(lineOf(lines, 'Slack bot token')).toContain('@monai in workspace “Lab” (T0LAB)');
     expect(lineOf(lines, 'RunPod API key')).toContain('balance $25.00');
     expect(lineOf(lines, 'SSH key')).toContain('a ssh-ed25519 private key');
-    expect(lineOf(lines, 'Database')).toContain('schema version 4');
+    expect(lineOf(lines, 'Database')).toContain('schema version 5');
     expect(out).toContain('All good: the bot is ready to start (npm start).');
     for (const secret of [BOT_TOKEN, APP_TOKEN, RUNPOD_KEY, ORTHANC_PASSWORD]) expect(out).not.toContain(secret);
   });

@@ -21,6 +21,7 @@ export function digestFixture(): DigestInput {
     uptimeSeconds: (index + 1) * 300,
     idle: index >= 20,
     activity: index < 20 ? 'inference' : null,
+    monaiDown: false,
   }));
   const idle: IdleState = {
     podId: 'podmonai000001',

@@ -52,8 +52,11 @@ async function world(env: Record<string, string> = {}): Promise<World> {
   const pod = h.sim.addPod({ name: 'monai-label', desiredStatus: 'RUNNING' });
   await eventually(() => pod.runtime);
   const started = clock.now();
+  let next = started + 5 * MINUTE;
   await h.store.pods.set({ podName: 'monai-label', podId: pod.id, startedBy: 'U0ALICE', startedAt: started, startedChannel: 'C0LAB', startedByName: 'alice' });
   const surface = new RecordingSurface();
+  // The bot speaks through this surface; the test drives the sampler itself.
+  await h.bot.start(surface, undefined, { firstSampleInMs: 7 * 24 * 3_600_000 });
   return {
     h,
     clock,
@@ -61,10 +64,12 @@ async function world(env: Record<string, string> = {}): Promise<World> {
     surface,
     started,
     async until(minutes, each) {
-      while (clock.now() + 5 * MINUTE <= started + minutes * MINUTE) {
-        clock.advance(5 * MINUTE);
+      // Samples at fixed five-minute marks: the bot's own waits on this clock move it a little too.
+      while (next <= started + minutes * MINUTE) {
+        clock.t = Math.max(clock.t, next);
+        next += 5 * MINUTE;
         await each?.();
-        await h.bot.guard.tick(surface, 'C0DIGEST');
+        await h.bot.guard.tick('C0DIGEST');
       }
     },
   };
@@ -151,15 +156,36 @@ describe('the cost guard, on a fake clock', () => {
     expect(digest).not.toContain('running idle');
   }, 60_000);
 
-  it('never stops on signals it cannot read: the idle clock waits', async () => {
-    const w = await world();
+  it('a MONAI Label that stops answering: told once, restarted once, then counted idle, warned and stopped', async () => {
+    const w = await world({ SSH_CONNECT_TIMEOUT_SECONDS: '1' });
     await w.until(30);
     standin!.kill();
-    await w.until(300);
-    expect(warnings(w.surface)).toHaveLength(0);
-    expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('RUNNING');
+    await w.until(35);
+
+    const told = () => w.surface.posts.filter((post) => textOf(post.versions[0]!).includes('does not answer (since'));
+    expect(told()).toHaveLength(1);
+    const notice = textOf(told()[0]!.versions[0]!);
+    expect(notice).toContain('*monai-label* is running and billing $0.69/hr, but MONAI Label does not answer (since 12:35). Started by <@U0ALICE>.');
+    expect(notice).toContain('The bot restarts MONAI Label once now.');
+    // The one restart cannot reach the pod (no sshd here): that is said too.
+    await eventually(() => w.surface.posts.some((post) => textOf(post.versions[0]!).includes('The restart did not bring MONAI Label')));
+    await eventually(() => !w.h.bot.reconciler.busy);
+    expect(w.h.sim.callsTo('podResume')).toHaveLength(0);
+
+    await w.until(60);
+    const digest = textOf(await w.h.bot.digests.privateMessage());
+    expect(digest).toContain('running but MONAI Label does not answer');
+    expect(digest).not.toContain('idle 0.0 h');
+
+    // Idle since the grace period ended (15 min), not answering since 12:35: warned at 13:15, stopped at 13:30.
+    await w.until(120);
+    expect(told()).toHaveLength(1);
+    const [warning] = warnings(w.surface);
+    expect(textOf(warning!.versions[0]!)).toContain('MONAI Label does not answer, so nobody can be using it');
+    expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('EXITED');
+    expect(textOf(warning!.versions.at(-1)!)).toContain('⏹️ Stopped at');
     const samples = await w.h.store.samples.pods(0);
-    expect(samples.at(-1)?.idle).toBeNull();
+    expect(samples.some((sample) => sample.monaiDown === true)).toBe(true);
   }, 60_000);
 
   it('reports a stop RunPod refuses, never claims it, and tries again', async () => {

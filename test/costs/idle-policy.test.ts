@@ -48,13 +48,38 @@ describe('the idle policy', () => {
     ]);
   });
 
-  it('pauses the clock (and any countdown) while a signal cannot be read', () => {
-    const unreadable = { kind: 'unreadable' as const, reason: 'down' };
-    expect(run(600, (minute) => (minute >= 30 ? { monai: unreadable } : {})).decisions).toEqual([]);
+  it('pauses the clock (and any countdown) while a signal cannot be read, but not for ever', () => {
+    const unreadable = { kind: 'unreadable' as const, reason: 'answers, but not about its activity' };
+    // Unreadable from minute 30 with a quiet GPU: unknown for IDLE_MINUTES, then counted; never kept for ever.
+    expect(run(600, (minute) => (minute >= 30 ? { monai: unreadable } : {})).decisions.slice(0, 2)).toEqual([
+      { minute: 135, kind: 'warn' },
+      { minute: 150, kind: 'stop' },
+    ]);
+    // Without RunPod's GPU reading nothing is known, and nothing happens.
     expect(run(600, (minute) => (minute >= 30 ? { gpuUtil: null } : {})).decisions).toEqual([]);
     // Idle 15..75, then unreadable for an hour: the warning comes an hour later than it would have.
     const gap = run(200, (minute) => (minute > 30 && minute <= 90 ? { monai: unreadable } : {}));
     expect(gap.decisions[0]).toEqual({ minute: 135, kind: 'warn' });
+  });
+
+  it('counts a MONAI Label that does not answer as idle, and reports it once, then its return', () => {
+    const down = { kind: 'down' as const, reason: 'MONAI Label does not answer' };
+    let state: IdleState | null = null;
+    const events: string[] = [];
+    const decisions: string[] = [];
+    for (let minute = 5; minute <= 120; minute += 5) {
+      const monai = minute >= 30 && minute < 110 ? down : read();
+      const result = evaluateIdle('pod', state, { at: minute * MIN, running: true, startedAt: 0, gpuUtil: 0, monai }, policy);
+      state = result.state;
+      if (result.monai) events.push(`${minute}:${result.monai}`);
+      if (result.decision.kind !== 'none') decisions.push(`${minute}:${result.decision.kind}`);
+    }
+    expect(events).toEqual(['30:down', '110:back']);
+    expect(decisions.slice(0, 2)).toEqual(['75:warn', '90:stop']);
+    // While the bot itself works on the pod (its one restart), nothing is counted or reported.
+    const busy = evaluateIdle('pod', null, { at: 30 * MIN, running: true, startedAt: 0, gpuUtil: 0, monai: down, busy: true }, policy);
+    expect(busy.monai).toBeNull();
+    expect(busy.activity).toBe('the bot is working on it');
   });
 
   it('keeps the pod until the time chosen, then counts from there', () => {

@@ -83,7 +83,7 @@ describe('restart safety', () => {
     expect(JSON.stringify(message.blocks)).toContain('The bot restarted and carries on from where it was');
     expect(world.simulator.deployInputs).toHaveLength(1);
     expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
-    expect(second.output()).toContain('resuming an operation left unfinished');
+    expect(second.output()).toContain('resuming a request left unfinished');
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
   }, 120_000);

@@ -53,7 +53,8 @@ describe('RunPod 5xx bursts during /monai start', () => {
     harness = await startHarness({ simulator: { runtimeDelayMs: 1500 } });
     const pending = runCommand(harness, 'start');
     await eventually(() => harness!.sim.deployInputs.length === 1);
-    harness.sim.inject({ kind: 'status', status: 502 }, { operation: 'myself', times: CLIENT_ATTEMPTS });
+    // Once deployed, the pod is read by its id alone.
+    harness.sim.inject({ kind: 'status', status: 502 }, { operation: 'pod', times: CLIENT_ATTEMPTS });
 
     const failed = await pending;
 
@@ -71,7 +72,7 @@ describe('RunPod 5xx bursts during /monai start', () => {
     expect(harness.sim.pods.size).toBe(1);
   });
 
-  it('a 5xx on the deploy itself: never sent twice; once no pod appears, the user hears that nothing bills', async () => {
+  it('a 5xx on the deploy itself: never sent twice; no pod appears, and the user hears it may still, never that nothing bills', async () => {
     // Virtual time: the bot looks for the pod for a minute before it gives up; that minute costs nothing here.
     const clock = new FakeClock(Date.now());
     harness = await startHarness({ bot: { clock }, env: { POD_READY_TIMEOUT_MINUTES: '5', RUNPOD_POLL_SECONDS: '2' } });
@@ -80,9 +81,10 @@ describe('RunPod 5xx bursts during /monai start', () => {
     const { text } = await runCommand(harness, 'start');
 
     expect(text).toContain('❌ *Could not start monai-label*');
-    expect(text).toContain('The deploy request got no clear answer from RunPod and no pod appeared, so nothing is billing.');
-    expect(text).toContain('*What to do:* Run `/monai start` again.');
-    expect(text).not.toContain('still running and billing');
+    expect(text).toContain('RunPod did not answer the deploy request clearly, and no pod from it has appeared in 2 min');
+    expect(text).toContain('RunPod may still create it, and it would bill.');
+    expect(text).toContain('The bot does not deploy again while it waits.');
+    expect(text).not.toContain('nothing is billing');
     expect(text).not.toContain(INTERNAL_TEXT);
     expect(harness.sim.callsTo('podFindAndDeployOnDemand')).toHaveLength(1);
     expect(harness.sim.deployInputs).toHaveLength(0);
@@ -243,7 +245,7 @@ describe('stops whose answers are lost', () => {
     const { text } = await runCommand(harness, 'stop');
 
     expect(text).toContain('❌ *Could not confirm the stop of monai-label*');
-    expect(text).toContain('RunPod did not confirm the stop after 3 attempts.');
+    expect(text).toContain(`RunPod did not confirm the stop of pod ${pod.id} after 3 attempts.`);
     expect(text).toContain('may still be running and billing $0.69/hr');
     expect(text).toContain('Run `/monai stop` again, or stop it in the RunPod console.');
     expect(harness.sim.pod(pod.id).desiredStatus).toBe('RUNNING');

@@ -40,7 +40,6 @@ describe('a broken sshd on the pod (SSH_CONNECT_TIMEOUT_SECONDS=3)', () => {
     // the bot waits between attempts; a silent sshd holds each attempt for real time.
     const clock = kind === 'reset' ? { clock: new FakeClock() } : {};
     harness = await startHarness({
-      monai: true,
       simulator: { services: servicesWithSsh(ssh), ...clock },
       bot: clock,
       env: { SSH_CONNECT_TIMEOUT_SECONDS: '3' },
@@ -59,7 +58,7 @@ describe('a broken sshd on the pod (SSH_CONNECT_TIMEOUT_SECONDS=3)', () => {
     const { text } = await runCommand(h, 'start');
 
     expect(text).toContain('❌ *Could not start monai-label*');
-    expect(text).toMatch(/The pod’s sshd did not accept connections on 127\.0\.0\.1:\d+ within 10s \(last error: Connection lost before handshake\)\./);
+    expect(text).toMatch(/The pod’s sshd did not accept connections on 127\.0\.0\.1:\d+ within 3s \(last error: Connection lost before handshake\)\./);
     expect(text).toContain('*What to do:* Wait a minute and run `/monai start` again; `/monai doctor` checks each link.');
     expect(text).toContain(billingLine());
     expect(text).toContain('[Stop the pod] → type: /monai stop');
@@ -75,7 +74,7 @@ describe('a broken sshd on the pod (SSH_CONNECT_TIMEOUT_SECONDS=3)', () => {
     const { text } = await runCommand(h, 'start');
 
     expect(text).toContain('❌ *Could not start monai-label*');
-    expect(text).toMatch(/The pod’s sshd did not accept connections on 127\.0\.0\.1:\d+ within 10s \(last error: Timed out while waiting for handshake\)\./);
+    expect(text).toMatch(/The pod’s sshd did not accept connections on 127\.0\.0\.1:\d+ within 3s \(last error: Timed out while waiting for handshake\)\./);
     expect(text).toContain(billingLine());
     expect(text).not.toContain(INTERNAL_TEXT);
     expect(h.sim.deployInputs).toHaveLength(1);
@@ -184,7 +183,7 @@ describe('a real pod where MONAI Label takes longer than MONAI_READY_TIMEOUT_MIN
     const { text } = await runCommand(pod.harness, 'start', surface);
 
     expect(text).toContain('❌ *Could not start monai-label*');
-    expect(text).toContain('MONAI Label did not answer within 10 min.');
+    expect(text).toContain('MONAI Label did not answer within 10 min (MONAI_READY_TIMEOUT_MINUTES).');
     expect(text).toMatch(/still running and billing \$0\.69\/hr/);
     expect(text).toContain('[Stop the pod] → type: /monai stop');
     expect(text).not.toContain(INTERNAL_TEXT);

@@ -10,7 +10,9 @@ import { blocksToText, type Message } from '../../src/messages/blocks.js';
 import { Redactor } from '../../src/redact.js';
 import { GraphQLRunPod } from '../../src/runpod/graphql-client.js';
 import { RunPodSimulator, type SimulatorOptions } from '../../src/runpod/simulator/simulator.js';
-import { defaultAfterReady } from '../../src/pod/start.js';
+import type { Intent } from '../../src/pod/desired.js';
+import type { Requester, WantOutcome } from '../../src/pod/reconciler.js';
+import { runningMonai } from './running-monai.js';
 import { generateKeyPair, type KeyPair } from '../../src/ssh/keys.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
@@ -40,8 +42,6 @@ export interface HarnessOptions {
   bot?: Partial<BotDeps>;
   /** Use a key other than the simulator's. */
   apiKey?: string;
-  /** Run MONAI Label's bring-up after the pod is ready (needs an SSH target); off = URL only. */
-  monai?: boolean;
   sshKey?: KeyPair;
   /** Tests read debug logs; benchmarks run at the production level. */
   logLevel?: 'debug' | 'info';
@@ -49,7 +49,8 @@ export interface HarnessOptions {
 
 /** The bot wired to a RunPod simulator over real HTTP, with a temporary SQLite file. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const sim = await new RunPodSimulator({ apiKey: SIM_KEY, runtimeDelayMs: 30, ...options.simulator }).start();
+  // By default the pod's image already serves MONAI Label (no SSH needed); real-pod.ts gives a real one.
+  const sim = await new RunPodSimulator({ apiKey: SIM_KEY, runtimeDelayMs: 30, services: runningMonai(), ...options.simulator }).start();
   const dir = mkdtempSync(join(tmpdir(), 'monai-pod-bot-'));
   const env: Env = {
     RUNPOD_API_KEY: options.apiKey ?? SIM_KEY,
@@ -88,7 +89,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     store,
     sshKey,
     progressIntervalMs: 5,
-    ...(options.monai ? {} : { afterReady: defaultAfterReady }),
     ...options.bot,
   });
   return {
@@ -104,7 +104,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dir,
     logs: () => logText,
     async close() {
-      await bot.controller.close();
+      await bot.close();
       await sim.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -180,4 +180,11 @@ export async function runCommand(
   await work;
   const last = surface.posts[0]?.versions.at(-1);
   return { surface, text: last ? textOf(last) : surface.ephemerals.map((entry) => textOf(entry.message)).join('\n') };
+}
+
+/** Says what is wanted of the pod, as a command would, as U0ALICE in C0LAB unless told otherwise. */
+export function want(harness: Harness, intent: Intent | 'start' | 'stop' | 'restart', who: Partial<Requester> = {}): Promise<WantOutcome> {
+  const models = ['deepgrow_2d', 'deepgrow_3d'];
+  const full: Intent = typeof intent !== 'string' ? intent : intent === 'stop' ? { kind: 'stop' } : intent === 'restart' ? { kind: 'restart', models } : { kind: 'start', models, newPod: false };
+  return harness.bot.reconciler.want(full, { user: 'U0ALICE', channel: 'C0LAB', ...who });
 }

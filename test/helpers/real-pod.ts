@@ -103,7 +103,6 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
   const harness = await startHarness({
     ...options,
     sshKey,
-    monai: true,
     simulator: { ...options.simulator, services },
     env: {
       VOLUME_MOUNT_PATH: volume,

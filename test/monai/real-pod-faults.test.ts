@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OperationView } from '../../src/pod/operation.js';
-import { eventually, runCommand } from '../helpers/harness.js';
+import { eventually, runCommand, want } from '../helpers/harness.js';
 import { ORTHANC_PASSWORD, startRealPod, type RealPod } from '../helpers/real-pod.js';
 
 let pod: RealPod | undefined;
@@ -12,8 +12,8 @@ afterEach(async () => {
 const command = (p: RealPod, text: string) => runCommand(p.harness, text);
 
 async function startOp(p: RealPod): Promise<OperationView> {
-  const { op } = await p.harness.bot.controller.request('start', { user: 'U0ALICE', channel: 'C0LAB' });
-  return op.done;
+  const { request } = await want(p.harness, 'start');
+  return request.done;
 }
 
 describe('SSH faults', () => {
@@ -64,6 +64,7 @@ describe('MONAI Label start-up faults', () => {
     pod = await startRealPod();
     await pod.faults({ failStartup: 'CUDA error: no kernel image is available for execution on the device' });
     const view = await startOp(pod);
+    // At once: the log said so, long before MONAI_READY_TIMEOUT would have.
     expect(view.error?.code).toBe('MONAI_STARTUP_FAILED');
     expect(view.error?.details).toContain('RuntimeError: CUDA error: no kernel image');
     expect(view.error?.details).toContain('Application startup failed. Exiting.');
@@ -72,7 +73,7 @@ describe('MONAI Label start-up faults', () => {
   it('reports a server that dies while starting', async () => {
     pod = await startRealPod();
     await pod.faults({ startupDelaySeconds: 60 });
-    const { op } = await pod.harness.bot.controller.request('start', { user: 'U0ALICE', channel: 'C0LAB' });
+    const { request: op } = await want(pod.harness, 'start');
     const pid = await eventually(() => pod!.serverPid(), 60_000);
     await eventually(() => op.view.conditions.some((condition) => condition.type === 'MonaiStarted' && condition.status === 'True'), 60_000);
     process.kill(-(pid as number), 'SIGKILL');
@@ -85,10 +86,24 @@ describe('MONAI Label start-up faults', () => {
     pod = await startRealPod();
     await pod.faults({ startupDelaySeconds: 3 });
     const seen = new Set<string>();
-    const { op } = await pod.harness.bot.controller.request('start', { user: 'U0ALICE', channel: 'C0LAB' });
+    const { request: op } = await want(pod.harness, 'start');
     op.subscribe((view) => view.conditions.forEach((condition) => seen.add(condition.message)));
     expect((await op.done).phase).toBe('succeeded');
     expect([...seen]).toContain('Waiting for MONAI Label to answer');
+  }, 120_000);
+
+  it('a download that hangs past MONAI_READY_TIMEOUT_MINUTES: the timeout names the install, not SSH', async () => {
+    pod = await startRealPod({ env: { MONAI_READY_TIMEOUT_MINUTES: '0.5' } });
+    await pod.faults({ downloadHangSeconds: 90 });
+    const seen = new Set<string>();
+    const { request } = await want(pod.harness, 'start');
+    request.subscribe((view) => view.conditions.forEach((condition) => seen.add(condition.message)));
+    const view = await request.done;
+    expect(view.error?.code).toBe('MONAI_INSTALL_TIMEOUT');
+    expect(view.error?.message).toContain('Installing MONAI Label on the volume did not finish within');
+    expect(view.error?.message).toContain('The pod is still running and billing $0.69/hr.');
+    expect(view.error?.action).toContain('carries on where it stopped');
+    expect([...seen]).toContain('Downloading the radiology app');
   }, 120_000);
 
   it('names models whose weights did not load', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { setupScript } from '../../src/monai/setup-script.js';
-import { scriptSettings } from '../../src/monai/bring-up.js';
+import { installScript, startScript, type ScriptSettings } from '../../src/monai/setup-script.js';
+import { NodeSshConnector } from '../../src/ssh/node-ssh.js';
+import { systemClock } from '../../src/util/clock.js';
 import { textOf } from '../helpers/harness.js';
 import { podCommand, startRealPodForTest } from '../helpers/real-pod.js';
 
@@ -13,19 +14,25 @@ describe('MONAI Label on the pod’s SSH server and venv', () => {
     const pid = pod.serverPid();
     const simPod = pod.harness.sim.podByName('monai-label')!;
     const ssh = simPod.runtime!.ports.find((p) => p.privatePort === 22 && p.isIpPublic)!;
-    const shell = await pod.harness.bot.connector.connect({ podId: simPod.id, host: ssh.ip, port: ssh.publicPort });
+    const { harness } = pod;
+    const connector = new NodeSshConnector({ privateKey: harness.sshKey.privateKey, user: harness.config.ssh.user, hostKeys: harness.store.hostKeys, clock: systemClock, logger: harness.logger, connectTimeoutMs: 10_000 });
+    const shell = await connector.connect({ podId: simPod.id, host: ssh.ip, port: ssh.publicPort });
+    const { monai } = harness.config;
+    const settings: ScriptSettings = { volume: pod.volume, python: monai.python, version: monai.version, models: ['deepgrow_2d', 'deepgrow_3d'], sam2: false, dicomwebUrl: monai.dicomwebUrl!, dicomwebUsername: monai.dicomwebUsername, dicomwebPassword: monai.dicomwebPassword };
+    const markers = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('@@monai-pod-bot'));
     try {
-      const settings = scriptSettings({ settings: pod.harness.config.monai, volume: pod.volume }, ['deepgrow_2d', 'deepgrow_3d'], false);
-      const result = await shell.run(setupScript(settings));
-      expect(result.code).toBe(0);
-      const markers = result.stdout.split('\n').filter((line) => line.startsWith('@@monai-pod-bot'));
-      expect(markers).toEqual([
+      const install = await shell.run(installScript(settings));
+      expect(install.code).toBe(0);
+      expect(markers(install.stdout)).toEqual([
         '@@monai-pod-bot step=venv state=skip',
         '@@monai-pod-bot step=pip state=skip',
         '@@monai-pod-bot step=app-radiology state=skip',
         '@@monai-pod-bot step=app-monaibundle state=skip',
-        `@@monai-pod-bot server=kept pid=${pid}`,
+        '@@monai-pod-bot installed=0.8.5',
       ]);
+      const start = await shell.run(startScript(settings, false));
+      expect(start.code).toBe(0);
+      expect(markers(start.stdout)).toEqual([`@@monai-pod-bot server=kept pid=${pid}`]);
     } finally {
       shell.close();
     }

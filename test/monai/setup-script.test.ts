@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isBotError } from '../../src/errors.js';
-import { parseMarker, serverScript, setupScript, shellQuote, tailScript, watchScript, type ScriptSettings } from '../../src/monai/setup-script.js';
+import { installScript, parseMarker, probeScript, serverScript, shellQuote, startScript, tailScript, watchScript, type ScriptSettings } from '../../src/monai/setup-script.js';
 
 const run = promisify(execFile);
 
@@ -43,17 +43,29 @@ describe('shell quoting', () => {
   });
 });
 
-describe('the setup script', () => {
-  it('is valid bash and follows the tutorial, guarded so that every step can run again', async () => {
-    const script = setupScript({ ...base, dicomwebUsername: 'orthanc', dicomwebPassword: 'p@ss word' });
-    await run('bash', ['-n', '-c', script]);
-    expect(script).toContain(`if [ -x "$VOL/venv/bin/python" ]; then mark step=venv state=skip; else`);
-    expect(script).toContain(`"$PY" -m venv --system-site-packages "$VOL/venv"`);
-    expect(script).toContain(`if [ "$installed" = "$VERSION" ]; then mark step=pip state=skip; else`);
-    expect(script).toContain(`pip install --progress-bar off "monailabel==$VERSION"`);
-    expect(script).toContain(`if [ -d "$app" ]; then mark step=app-$app state=skip; else`);
-    expect(script).toContain('monailabel apps --name "$app" --download --output .');
-    expect(script).toContain("setsid nohup bash '/workspace/deepgrow.sh' > '/workspace/monailabel.log' 2>&1 < /dev/null &");
+/** Every script the bot sends to the pod, for the checks that apply to all of them. */
+const allScripts = (settings: ScriptSettings) => [probeScript(settings), installScript(settings), startScript(settings, false), startScript(settings, true)];
+
+describe('the scripts for the pod', () => {
+  it('are valid bash and follow the tutorial, guarded so that every step can run again', async () => {
+    const settings = { ...base, dicomwebUsername: 'orthanc', dicomwebPassword: 'p@ss word' };
+    for (const script of allScripts(settings)) await run('bash', ['-n', '-c', script]);
+    const install = installScript(settings);
+    expect(install).toContain(`if [ -x "$VOL/venv/bin/python" ]; then mark step=venv state=skip; else`);
+    expect(install).toContain(`"$PY" -m venv --system-site-packages "$VOL/venv"`);
+    expect(install).toContain(`if [ "$installed" = "$VERSION" ]; then mark step=pip state=skip; else`);
+    expect(install).toContain(`pip install --progress-bar off "monailabel==$VERSION"`);
+    expect(install).toContain(`if [ -d "$app" ]; then mark step=app-$app state=skip; else`);
+    expect(install).toContain('monailabel apps --name "$app" --download --output .');
+    expect(startScript(settings, false)).toContain("setsid nohup bash '/workspace/deepgrow.sh' > '/workspace/monailabel.log' 2>&1 < /dev/null &");
+    expect(startScript(settings, false)).toContain('if running && [ 0 = 0 ]');
+    expect(startScript(settings, true)).toContain('if running && [ 1 = 0 ]');
+  });
+
+  it('probe: reads the volume and compares the running server with the settings, changing nothing', () => {
+    const probe = probeScript(base);
+    expect(probe).toContain(serverScript(base));
+    expect(probe).not.toMatch(/pip install|mkdir|rm -|mv |kill -(TERM|KILL)|nohup/);
   });
 
   it('writes deepgrow.sh as the tutorial does, with the venv, the studies and the models', () => {
@@ -72,14 +84,17 @@ describe('the setup script', () => {
 
   it('keeps credentials in a root-only file and never on a command line or in output', () => {
     const password = "s3cr3t'$(whoami)`id`";
-    const script = setupScript({ ...base, dicomwebUsername: 'orthanc', dicomwebPassword: password });
+    const script = startScript({ ...base, dicomwebUsername: 'orthanc', dicomwebPassword: password }, false);
+    for (const other of [probeScript({ ...base, dicomwebUsername: 'orthanc', dicomwebPassword: password }), installScript({ ...base, dicomwebUsername: 'orthanc', dicomwebPassword: password })]) {
+      expect(other).not.toContain(password);
+    }
     expect(script).toContain('( umask 077');
     expect(script.split(shellQuote(password)).length - 1).toBe(1);
     const line = script.split('\n').find((candidate) => candidate.includes(shellQuote(password)));
     expect(line).toBe(`export MONAI_LABEL_DICOMWEB_PASSWORD=${shellQuote(password)}`);
     expect(script).not.toMatch(/set -x|echo .*PASSWORD/);
     expect(serverScript(base)).not.toContain('PASSWORD');
-    expect(setupScript(base)).toContain("rm -f '/workspace/.monai-pod-bot/dicomweb.env'");
+    expect(startScript(base, false)).toContain("rm -f '/workspace/.monai-pod-bot/dicomweb.env'");
   });
 
   it.each([
@@ -94,11 +109,13 @@ describe('the setup script', () => {
     ['a non-http URL', { dicomwebUrl: 'file:///etc/passwd' }],
     ['a password with a newline', { dicomwebUsername: 'u', dicomwebPassword: 'a\nb' }],
   ])('refuses %s', (_what, patch) => {
-    try {
-      setupScript({ ...base, ...patch } as ScriptSettings);
-      expect.unreachable();
-    } catch (error) {
-      expect(isBotError(error, 'INPUT_INVALID')).toBe(true);
+    for (const build of [probeScript, installScript, (settings: ScriptSettings) => startScript(settings, false)]) {
+      try {
+        build({ ...base, ...patch } as ScriptSettings);
+        expect.unreachable();
+      } catch (error) {
+        expect(isBotError(error, 'INPUT_INVALID')).toBe(true);
+      }
     }
   });
 

@@ -1,12 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { decideStart, decideStop } from '../../src/pod/decide.js';
-import { apiUrl, pickPod, podEndpoints } from '../../src/pod/endpoints.js';
+import { BotError } from '../../src/errors.js';
+import type { InfoAnswer } from '../../src/monai/api.js';
+import type { ServerFacts, VolumeFacts, WatchFacts } from '../../src/monai/on-pod.js';
+import { decide, type DecideLimits, type Step } from '../../src/pod/decide.js';
+import type { DesiredState } from '../../src/pod/desired.js';
+import { apiUrl, podEndpoints } from '../../src/pod/endpoints.js';
+import { freshMemory, type ReconcileMemory } from '../../src/pod/memory.js';
+import type { MonaiObservation, Observation } from '../../src/pod/observation.js';
 import type { Pod } from '../../src/runpod/api.js';
 import { podFixture } from '../helpers/pods.js';
 
+const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
+const MIN = 60_000;
+
+const limits: DecideLimits = {
+  gpuTypes: ['NVIDIA GeForce RTX 4090', 'NVIDIA GeForce RTX 3090'],
+  monaiVersion: '0.8.5',
+  podReadyMs: 15 * MIN,
+  monaiReadyMs: 30 * MIN,
+  sshConnectMs: 3 * MIN,
+  deployPendingMs: 2 * MIN,
+  monaiPollMs: 1000,
+  resumeAttempts: 3,
+  stopAttempts: 3,
+  pollsPerStop: 5,
+};
+
 function pod(fields: Partial<Pod> = {}): Pod {
   return podFixture({
-    uptimeSeconds: 10,
+    id: 'pinnedpod00001',
     runtime: {
       uptimeSeconds: 10,
       gpus: [],
@@ -20,49 +42,263 @@ function pod(fields: Partial<Pod> = {}): Pod {
     ...fields,
   });
 }
-const fresh = { deployRequested: false, resumeRequested: false, podId: null };
 
-describe('decideStart', () => {
-  it('deploys when there is no pod, and never twice for the same request', () => {
-    expect(decideStart(null, fresh)).toEqual({ kind: 'deploy' });
-    expect(decideStart(null, { ...fresh, deployRequested: true })).toMatchObject({ kind: 'wait', reason: 'deploy-pending' });
+function desired(fields: Partial<DesiredState> = {}): DesiredState {
+  return {
+    podName: 'monai-label',
+    generation: 7,
+    phase: 'running',
+    models: ['deepgrow_2d', 'deepgrow_3d'],
+    newPod: false,
+    restartNonce: null,
+    podId: 'pinnedpod00001',
+    requestedBy: 'U0ALICE',
+    requestedAt: NOW - MIN,
+    requestId: 'req1',
+    ...fields,
+  };
+}
+
+function observe(fields: Partial<Observation> = {}): Observation {
+  return { at: NOW, pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod() }, namesakes: null, stopped: new Map(), monai: null, unconfirmedDeploy: null, ...fields };
+}
+
+function memory(fields: Partial<ReconcileMemory> = {}): ReconcileMemory {
+  return { ...freshMemory(7), readyAt: NOW - MIN, ...fields };
+}
+
+const infoOk = (models = ['deepgrow_2d', 'deepgrow_3d']): InfoAnswer => ({
+  kind: 'ok',
+  info: { name: 'MONAILabel', version: '0.8.5', models, device: ['NVIDIA GeForce RTX 4090'], studies: 7, labelled: 0, labelTags: {} },
+});
+const refused: InfoAnswer = { kind: 'unreachable', reason: 'ECONNREFUSED' };
+const installed: VolumeFacts = { python: { usable: true, version: '3.11.7' }, venv: true, installedVersion: '0.8.5', apps: ['radiology', 'monaibundle'] };
+const serverUp: ServerFacts = { running: true, pid: 42, settingsMatch: true };
+const serverDown: ServerFacts = { running: false, pid: null, settingsMatch: false };
+
+function monai(fields: Partial<MonaiObservation> = {}): MonaiObservation {
+  return { endpoints: podEndpoints(pod())!, info: refused, ssh: { kind: 'connected' }, volume: installed, server: serverUp, watch: null, ...fields };
+}
+
+const watching = (fields: Partial<WatchFacts>): WatchFacts => ({ failure: null, phase: null, tail: ['line one', 'line two'], ...fields });
+
+function summary(step: Step): string {
+  switch (step.kind) {
+    case 'act':
+      return `act ${step.action.kind}${'podId' in step.action ? ` ${step.action.podId}` : ''}${step.action.kind === 'start-server' ? ` force=${step.action.force}` : ''}${step.action.kind === 'deploy' ? ` ${step.action.gpuTypeId}` : ''}`;
+    case 'wait':
+      return `wait ${step.condition} ${step.reason}`;
+    case 'done':
+      return 'done';
+    case 'fail':
+      return `fail ${step.error.code}`;
+    case 'timeout':
+      return `timeout ${step.condition} ${step.error.code}`;
+  }
+}
+
+describe('decide: the pod half (desired running)', () => {
+  const cases: [string, Partial<DesiredState>, Partial<Observation>, Partial<ReconcileMemory>, string][] = [
+    ['no pod id, no pod of the name: deploy on the first GPU type', { podId: null }, { pod: { kind: 'unpinned' }, namesakes: [] }, {}, 'act deploy NVIDIA GeForce RTX 4090'],
+    ['no pod id, a pod of the name exists: adopt it, never a second', { podId: null }, { pod: { kind: 'unpinned' }, namesakes: [pod({ id: 'existing00001', desiredStatus: 'EXITED' })] }, {}, 'act pin existing00001'],
+    ['a new pod asked for: deploy although a pod of the name exists', { podId: null, newPod: true }, { pod: { kind: 'unpinned' }, namesakes: [pod({ id: 'existing00001' })] }, {}, 'act deploy NVIDIA GeForce RTX 4090'],
+    [
+      'deploy answer lost: look for its pod by the nonce, never deploy again',
+      { podId: null },
+      { pod: { kind: 'unpinned' }, namesakes: [] },
+      { deploy: { nonce: 'n1', gpuIndex: 0, refusals: [], state: 'lost', sentAt: NOW - 30_000, podId: null, retryAt: null, rateLimited: 0 } },
+      'wait PodExists DeployPending',
+    ],
+    [
+      'deploy answer lost, the pod appears with the nonce: pin it',
+      { podId: null, newPod: true },
+      { pod: { kind: 'unpinned' }, namesakes: [pod({ id: 'oldpod0000001' }), pod({ id: 'newpod0000001', env: { MONAI_POD_BOT_DEPLOY: 'n1' } })] },
+      { deploy: { nonce: 'n1', gpuIndex: 0, refusals: [], state: 'lost', sentAt: NOW - 30_000, podId: null, retryAt: null, rateLimited: 0 } },
+      'act pin newpod0000001',
+    ],
+    [
+      'deploy answer lost and no pod for longer than the window: fail, never "nothing bills"',
+      { podId: null },
+      { pod: { kind: 'unpinned' }, namesakes: [] },
+      { deploy: { nonce: 'n1', gpuIndex: 0, refusals: [], state: 'lost', sentAt: NOW - 3 * MIN, podId: null, retryAt: null, rateLimited: 0 } },
+      'fail RUNPOD_DEPLOY_UNCONFIRMED',
+    ],
+    [
+      'a crash right after the deploy was sent: treated as lost, looked for',
+      { podId: null },
+      { pod: { kind: 'unpinned' }, namesakes: [pod({ id: 'newpod0000001', env: { MONAI_POD_BOT_DEPLOY: 'n1' } })] },
+      { deploy: { nonce: 'n1', gpuIndex: 0, refusals: [], state: 'sending', sentAt: NOW - 5000, podId: null, retryAt: null, rateLimited: 0 } },
+      'act pin newpod0000001',
+    ],
+    [
+      'an earlier generation\'s deploy is unconfirmed: wait for it before any new deploy',
+      { podId: null },
+      { pod: { kind: 'unpinned' }, namesakes: [], unconfirmedDeploy: { nonce: 'old', sentAt: NOW - 10_000 } },
+      {},
+      'wait PodExists DeployPending',
+    ],
+    [
+      'no capacity for the first type: the next one',
+      { podId: null },
+      { pod: { kind: 'unpinned' }, namesakes: [] },
+      { deploy: { nonce: 'n1', gpuIndex: 1, refusals: ['NVIDIA GeForce RTX 4090'], state: 'refused', sentAt: NOW, podId: null, retryAt: null, rateLimited: 0 } },
+      'act deploy NVIDIA GeForce RTX 3090',
+    ],
+    [
+      'no capacity for any type: fail with the types',
+      { podId: null },
+      { pod: { kind: 'unpinned' }, namesakes: [] },
+      { deploy: { nonce: 'n1', gpuIndex: 2, refusals: ['a', 'b'], state: 'refused', sentAt: NOW, podId: null, retryAt: null, rateLimited: 0 } },
+      'fail RUNPOD_NO_CAPACITY',
+    ],
+    [
+      'rate-limited deploy: wait until RunPod said',
+      { podId: null },
+      { pod: { kind: 'unpinned' }, namesakes: [] },
+      { deploy: { nonce: 'n1', gpuIndex: 0, refusals: [], state: 'refused', sentAt: NOW, podId: null, retryAt: NOW + 5000, rateLimited: 1 } },
+      'wait PodExists RateLimited',
+    ],
+    ['the pinned pod is stopped: resume it', {}, { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ desiredStatus: 'EXITED' }) } }, {}, 'act resume pinnedpod00001'],
+    [
+      'it keeps falling back to stopped after three resumes: fail',
+      {},
+      { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ desiredStatus: 'EXITED' }) } },
+      { resume: { attempts: 3, lastAt: NOW - 5000 } },
+      'fail POD_START_TIMEOUT',
+    ],
+    ['the pinned pod is gone: forget the pin (then look again)', {}, { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: null } }, {}, 'act unpin pinnedpod00001'],
+    [
+      'the pod this generation deployed vanished: fail, do not deploy again',
+      {},
+      { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: null } },
+      { deploy: { nonce: 'n1', gpuIndex: 0, refusals: [], state: 'confirmed', sentAt: NOW, podId: 'pinnedpod00001', retryAt: null, rateLimited: 0 } },
+      'fail POD_GONE',
+    ],
+    ['RUNNING without a runtime: wait for the container', {}, { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ runtime: null }) } }, {}, 'wait PodRunning ContainerStarting'],
+    [
+      'a runtime older than the resume is left over: wait',
+      {},
+      { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ runtime: { uptimeSeconds: 3600, gpus: [], ports: pod().runtime!.ports } }) } },
+      { bootedAt: NOW - 10_000 },
+      'wait PodRunning ContainerStarting',
+    ],
+    [
+      'only a private mapping for 8000: wait for the ports',
+      {},
+      { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ runtime: { uptimeSeconds: 1, gpus: [], ports: [{ ip: '127.0.0.2', isIpPublic: false, privatePort: 8000, publicPort: 8000, type: 'tcp' }] } }) } },
+      {},
+      'wait PortsMapped WaitingForPorts',
+    ],
+    [
+      'ports still not mapped after POD_READY_TIMEOUT: a typed timeout naming the condition',
+      { requestedAt: NOW - 16 * MIN },
+      { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ runtime: null }) } },
+      {},
+      'timeout PodRunning POD_START_TIMEOUT',
+    ],
+    ['a restart with the pod stopped: refused, the pod is not touched', { restartNonce: 7 }, { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ desiredStatus: 'EXITED' }) } }, {}, 'fail POD_NOT_RUNNING'],
+  ];
+  it.each(cases)('%s', (_title, want, seen, remembered, expected) => {
+    expect(summary(decide({ desired: desired(want), observation: observe(seen), memory: memory(remembered), now: NOW, limits }))).toBe(expected);
   });
 
-  it('resumes a stopped pod even when its stale runtime lists ports', () => {
-    expect(decideStart(pod({ desiredStatus: 'EXITED' }), fresh).kind).toBe('resume');
+  it('a timeout on a running pod says it still bills', () => {
+    const step = decide({ desired: desired({ requestedAt: NOW - 16 * MIN }), observation: observe({ pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ runtime: null }) } }), memory: memory(), now: NOW, limits });
+    expect(step.kind === 'timeout' && step.error.message).toContain('still running and billing $0.69/hr');
   });
 
-  it('waits while RUNNING has no runtime or no public mapping for 8000 and 22', () => {
-    expect(decideStart(pod({ runtime: null }), fresh)).toMatchObject({ kind: 'wait', reason: 'initializing' });
-    const onlyPrivate = pod({ runtime: { uptimeSeconds: 1, gpus: [], ports: [{ ip: '127.0.0.2', isIpPublic: false, privatePort: 8000, publicPort: 8000, type: 'tcp' }] } });
-    expect(decideStart(onlyPrivate, fresh)).toMatchObject({ kind: 'wait', reason: 'ports' });
-  });
-
-  it('is ready with the public tcp mappings, ignoring private duplicates and http entries', () => {
-    const step = decideStart(pod(), fresh);
-    expect(step.kind).toBe('ready');
+  it('reads the public tcp mappings, ignoring private duplicates and http entries', () => {
     const endpoints = podEndpoints(pod())!;
     expect(apiUrl(endpoints.api)).toBe('http://127.0.0.1:41000');
     expect(endpoints.ssh).toEqual({ host: '127.0.0.1', port: 41001 });
   });
 });
 
-describe('decideStop', () => {
-  it('stops a running pod, waits after asking, and is done only when EXITED', () => {
-    expect(decideStop(null, false)).toEqual({ kind: 'absent' });
-    expect(decideStop(pod(), false).kind).toBe('stop');
-    expect(decideStop(pod(), true).kind).toBe('wait');
-    expect(decideStop(pod({ desiredStatus: 'EXITED' }), true).kind).toBe('stopped');
+describe('decide: the MONAI Label half (pod running, ports mapped)', () => {
+  const cases: [string, Partial<DesiredState>, Partial<MonaiObservation>, Partial<ReconcileMemory>, string][] = [
+    ['/info/ serves the models: done, no SSH', {}, { info: infoOk(), ssh: { kind: 'not-needed' }, volume: null, server: null }, {}, 'done'],
+    ['SSH not up yet: wait', {}, { ssh: { kind: 'failed', error: new BotError('SSH_UNREACHABLE') }, volume: null, server: null }, { sshFailingSince: NOW - 5000 }, 'wait SshReachable Connecting'],
+    ['SSH refused for longer than SSH_CONNECT_TIMEOUT: timeout', {}, { ssh: { kind: 'failed', error: new BotError('SSH_UNREACHABLE') }, volume: null, server: null }, { sshFailingSince: NOW - 4 * MIN }, 'timeout SshReachable SSH_UNREACHABLE'],
+    ['the host key changed: fail at once', {}, { ssh: { kind: 'failed', error: new BotError('SSH_HOST_KEY_CHANGED') }, volume: null, server: null }, {}, 'fail SSH_HOST_KEY_CHANGED'],
+    ['missing venv: install', {}, { volume: { ...installed, venv: false, installedVersion: null, apps: [] }, server: serverDown }, {}, 'act install'],
+    ['another MONAI Label version in the venv: install', {}, { volume: { ...installed, installedVersion: '0.8.4' }, server: serverDown }, {}, 'act install'],
+    ['app folder missing: install', {}, { volume: { ...installed, apps: [] }, server: serverDown }, {}, 'act install'],
+    ['app folder present, version right, server dead: start it', {}, { server: serverDown }, {}, 'act start-server force=false'],
+    ['server running with other models: restart it', {}, { server: { running: true, pid: 42, settingsMatch: false }, info: infoOk(['deepedit']) }, {}, 'act start-server force=true'],
+    ['/monai restart: restart even with the right models', { restartNonce: 7 }, { info: infoOk(), server: serverUp }, {}, 'act start-server force=true'],
+    ['/monai restart done: the restart is not repeated', { restartNonce: 7 }, { info: infoOk(), ssh: { kind: 'not-needed' }, volume: null, server: null }, { serverStartedFor: 7 }, 'done'],
+    ['server running with these settings, not answering yet: wait', {}, { server: serverUp, watch: watching({ phase: 'Loading the models' }) }, { serverStartedFor: 7 }, 'wait MonaiReady Loading the models'],
+    ['the server this generation started died: fail with the log tail', {}, { server: serverUp, watch: watching({ failure: 'exited' }) }, { serverStartedFor: 7 }, 'fail MONAI_DIED'],
+    ['start-up failed in the log: fail at once', {}, { server: serverUp, watch: watching({ failure: 'startup-failed' }) }, { serverStartedFor: 7 }, 'fail MONAI_STARTUP_FAILED'],
+    ['/info/ 500 because of Orthanc, once: keep waiting', {}, { info: { kind: 'error', status: 500, detail: 'Failed to fetch series' } }, { infoFailures: 1, infoFailingSince: NOW }, 'wait MonaiReady Starting'],
+    ['/info/ 500 because of Orthanc, for ten polls: a datastore failure', {}, { info: { kind: 'error', status: 500, detail: 'Failed to fetch series' } }, { infoFailures: 5, infoFailingSince: NOW - 20_000 }, 'fail MONAI_DATASTORE_FAILED'],
+    ['answers without a requested model: fail naming it', {}, { info: infoOk(['deepgrow_2d']) }, { serverStartedFor: 7 }, 'fail MONAI_MODELS_MISSING'],
+    ['Python 3.13 on the pod: fail with the reason', {}, { volume: { ...installed, python: { usable: false, reason: 'needs Python 3.9 to 3.12' } } }, {}, 'fail MONAI_INSTALL_FAILED'],
+    ['the install ran but the volume still lacks it: fail, never loop', {}, { volume: { ...installed, installedVersion: null } }, { installed: true }, 'fail MONAI_INSTALL_FAILED'],
+    ['the install outlasted MONAI_READY_TIMEOUT: a timeout naming the install', {}, { volume: { ...installed, venv: false, installedVersion: null } }, { readyAt: NOW - 31 * MIN }, 'timeout MonaiInstalled MONAI_INSTALL_TIMEOUT'],
+    ['never answered within MONAI_READY_TIMEOUT: a readiness timeout', {}, { server: serverUp }, { readyAt: NOW - 31 * MIN, serverStartedFor: 7 }, 'timeout MonaiReady MONAI_READY_TIMEOUT'],
+  ];
+  it.each(cases)('%s', (_title, want, seen, remembered, expected) => {
+    expect(summary(decide({ desired: desired(want), observation: observe({ monai: monai(seen) }), memory: memory(remembered), now: NOW, limits }))).toBe(expected);
+  });
+
+  it('port 8000 not mapped: the pod half waits before MONAI Label is looked at', () => {
+    const noApi = pod({ runtime: { uptimeSeconds: 5, gpus: [], ports: [{ ip: '127.0.0.1', isIpPublic: true, privatePort: 22, publicPort: 41001, type: 'tcp' }] } });
+    expect(summary(decide({ desired: desired(), observation: observe({ pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: noApi } }), memory: memory(), now: NOW, limits }))).toBe('wait PortsMapped WaitingForPorts');
+  });
+
+  it('a reused server is reported as reused; a started one is not', () => {
+    const reused = decide({ desired: desired(), observation: observe({ monai: monai({ info: infoOk(), ssh: { kind: 'not-needed' } }) }), memory: memory(), now: NOW, limits });
+    const started = decide({ desired: desired(), observation: observe({ monai: monai({ info: infoOk() }) }), memory: memory({ serverStartedFor: 7 }), now: NOW, limits });
+    expect(reused.kind === 'done' && reused.result).toMatchObject({ reused: true, apiUrl: 'http://127.0.0.1:41000', models: ['deepgrow_2d', 'deepgrow_3d'] });
+    expect(started.kind === 'done' && started.result.reused).toBe(false);
+  });
+
+  it('a failure carries the log tail, a hint and the billing sentence', () => {
+    const step = decide({ desired: desired(), observation: observe({ monai: monai({ watch: watching({ failure: 'startup-failed', tail: ['No module named \'distutils\''] }) }) }), memory: memory({ serverStartedFor: 7 }), now: NOW, limits });
+    expect(step.kind).toBe('fail');
+    if (step.kind !== 'fail') return;
+    expect(step.error.details).toContain('distutils');
+    expect(step.error.action).toContain('setuptools');
+    expect(step.error.message).toContain('still running and billing $0.69/hr');
   });
 });
 
-describe('pickPod', () => {
-  it('prefers the pod the bot knows, then a running one', () => {
-    const a = pod({ id: 'a', desiredStatus: 'EXITED' });
-    const b = pod({ id: 'b' });
-    const other = pod({ id: 'c', name: 'someone-else' });
-    expect(pickPod([a, b, other], 'monai-label', 'a')?.id).toBe('a');
-    expect(pickPod([a, b, other], 'monai-label', null)?.id).toBe('b');
-    expect(pickPod([other], 'monai-label', null)).toBeNull();
+describe('decide: stopping and terminating', () => {
+  const running = pod();
+  const exited = pod({ desiredStatus: 'EXITED' });
+  const other = pod({ id: 'samename00002' });
+  const cases: [string, Partial<DesiredState>, Partial<Observation>, Partial<ReconcileMemory>, string][] = [
+    ['the pinned pod runs: stop it', { phase: 'stopped' }, { namesakes: [] }, {}, 'act stop pinnedpod00001'],
+    ['stop sent: wait for RunPod to read it back', { phase: 'stopped' }, { namesakes: [], stopped: new Map([['pinnedpod00001', running]]) }, { stops: { pinnedpod00001: { attempts: 1, polls: 2 } } }, 'wait PodStopped Confirming'],
+    ['still running after five reads: send the stop again', { phase: 'stopped' }, { namesakes: [], stopped: new Map([['pinnedpod00001', running]]) }, { stops: { pinnedpod00001: { attempts: 1, polls: 5 } } }, 'act stop pinnedpod00001'],
+    ['three stops unconfirmed: fail, never claim it', { phase: 'stopped' }, { namesakes: [], stopped: new Map([['pinnedpod00001', running]]) }, { stops: { pinnedpod00001: { attempts: 3, polls: 5 } } }, 'fail STOP_NOT_CONFIRMED'],
+    ['read back EXITED: done', { phase: 'stopped' }, { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: exited }, namesakes: [], stopped: new Map([['pinnedpod00001', exited]]) }, { stops: { pinnedpod00001: { attempts: 1, polls: 1 } } }, 'done'],
+    [
+      'another pod of the same name runs: it is stopped too',
+      { phase: 'stopped' },
+      { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: exited }, namesakes: [other] },
+      {},
+      'act stop samename00002',
+    ],
+    ['a listing that misses the pinned pod changes nothing: it is read by its id', { phase: 'stopped' }, { namesakes: [] }, {}, 'act stop pinnedpod00001'],
+    ['terminate: the named pod', { phase: 'absent' }, {}, {}, 'act terminate pinnedpod00001'],
+    ['terminated and gone: done', { phase: 'absent' }, { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: null } }, { terminate: { attempts: 1, polls: 1 } }, 'done'],
+  ];
+  it.each(cases)('%s', (_title, want, seen, remembered, expected) => {
+    expect(summary(decide({ desired: desired(want), observation: observe(seen), memory: memory(remembered), now: NOW, limits }))).toBe(expected);
+  });
+
+  it('says nothing bills only when nothing of the name exists and no deploy is unconfirmed', () => {
+    const none = decide({ desired: desired({ phase: 'stopped', podId: null }), observation: observe({ pod: { kind: 'unpinned' }, namesakes: [] }), memory: memory(), now: NOW, limits });
+    expect(none.kind === 'done' && none.result.note).toContain('nothing is billing');
+    const pending = decide({
+      desired: desired({ phase: 'stopped', podId: null }),
+      observation: observe({ pod: { kind: 'unpinned' }, namesakes: [], unconfirmedDeploy: { nonce: 'n', sentAt: NOW - 30_000 } }),
+      memory: memory(),
+      now: NOW,
+      limits,
+    });
+    expect(pending.kind === 'done' && pending.result.note).toContain('RunPod never confirmed a deploy sent 30s ago');
   });
 });

@@ -1,17 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SIM_GPU_TYPES } from '../../src/runpod/simulator/catalog.js';
-import { eventually, startHarness, type Harness } from '../helpers/harness.js';
+import { eventually, startHarness, want, type Harness } from '../helpers/harness.js';
 
-const user = { user: 'U0ALICE', channel: 'C0LAB' };
 let harness: Harness;
 
 afterEach(async () => {
   await harness?.close();
 });
 
-async function start(h: Harness, params: Record<string, unknown> = {}) {
-  const { op } = await h.bot.controller.request('start', user, params);
-  return op.done;
+async function start(h: Harness, options: { newPod?: boolean } = {}) {
+  const { request } = await want(h, { kind: 'start', models: ['deepgrow_2d', 'deepgrow_3d'], newPod: options.newPod ?? false });
+  return request.done;
 }
 
 function gpu(id: string) {
@@ -38,7 +37,10 @@ describe('starting the pod', () => {
         ports: '8000/tcp,22/tcp',
         startSsh: true,
         supportPublicIp: true,
-        env: [{ key: 'PUBLIC_KEY', value: harness.sshKey.publicKey }],
+        env: [
+          { key: 'PUBLIC_KEY', value: harness.sshKey.publicKey },
+          { key: 'MONAI_POD_BOT_DEPLOY', value: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+        ],
       },
     ]);
     const pod = harness.sim.podByName('monai-label')!;
@@ -49,6 +51,7 @@ describe('starting the pod', () => {
       ['PodExists', 'True'],
       ['PodRunning', 'True'],
       ['PortsMapped', 'True'],
+      ['MonaiReady', 'True'],
     ]);
   });
 
@@ -157,7 +160,7 @@ describe('starting the pod', () => {
   it('waits for a runtime that appears late and shows that it is waiting', async () => {
     harness = await startHarness({ simulator: { runtimeDelayMs: 600 } });
     const reasons = new Set<string>();
-    const { op } = await harness.bot.controller.request('start', user);
+    const { request: op } = await want(harness, 'start');
     op.subscribe((view) => view.conditions.forEach((condition) => reasons.add(condition.reason)));
 
     const view = await op.done;
@@ -204,11 +207,11 @@ describe('starting the pod', () => {
     harness = await startHarness({ simulator: { runtimeDelayMs: 200 } });
     const people = Array.from({ length: 10 }, (_, index) => `U0USER${index}`);
 
-    const outcomes = await Promise.all(people.map((person) => harness.bot.controller.request('start', { user: person, channel: 'C0LAB' })));
-    const views = await Promise.all(outcomes.map(({ op }) => op.done));
+    const outcomes = await Promise.all(people.map((person) => want(harness, 'start', { user: person })));
+    const views = await Promise.all(outcomes.map(({ request }) => request.done));
 
     expect(harness.sim.deployInputs).toHaveLength(1);
-    expect(new Set(outcomes.map(({ op }) => op.id)).size).toBe(1);
+    expect(new Set(outcomes.map(({ request }) => request.id)).size).toBe(1);
     expect(outcomes.filter(({ joined }) => joined)).toHaveLength(9);
     expect(views[0]?.requestedBy.sort()).toEqual([...people].sort());
     expect(views.every((view) => view.phase === 'succeeded')).toBe(true);
@@ -220,12 +223,12 @@ describe('stopping the pod', () => {
     harness = await startHarness();
     await start(harness);
 
-    const { op } = await harness.bot.controller.request('stop', user);
-    const view = await op.done;
+    const { request } = await want(harness, 'stop');
+    const view = await request.done;
 
     expect(view.phase).toBe('succeeded');
     expect(harness.sim.podByName('monai-label')?.desiredStatus).toBe('EXITED');
-    expect(view.result?.storagePerMonth).toBeCloseTo(6, 5);
+    expect(view.result?.stoppedVolumesGb).toEqual([30]);
   });
 
   it('never claims a stop RunPod refused: retries, then reports that it may still bill', async () => {
@@ -233,8 +236,8 @@ describe('stopping the pod', () => {
     await start(harness);
     harness.sim.inject({ kind: 'error', message: 'Something went wrong. Please try again later or contact support.', code: 'INTERNAL_SERVER_ERROR' }, { operation: 'podStop', times: 50 });
 
-    const { op } = await harness.bot.controller.request('stop', user);
-    const view = await op.done;
+    const { request } = await want(harness, 'stop');
+    const view = await request.done;
 
     expect(view.phase).toBe('failed');
     expect(view.error?.code).toBe('STOP_NOT_CONFIRMED');
@@ -244,8 +247,8 @@ describe('stopping the pod', () => {
 
   it('has nothing to do when there is no pod', async () => {
     harness = await startHarness();
-    const { op } = await harness.bot.controller.request('stop', user);
-    const view = await op.done;
+    const { request } = await want(harness, 'stop');
+    const view = await request.done;
     expect(view.phase).toBe('succeeded');
     expect(view.result?.note).toContain('nothing is billing');
   });
@@ -253,27 +256,27 @@ describe('stopping the pod', () => {
   it('never tells a stop that nothing bills while a deploy is still on its way', async () => {
     harness = await startHarness();
     harness.sim.inject({ kind: 'slow', ms: 500 }, { operation: 'podFindAndDeployOnDemand' });
-    const { op: starting } = await harness.bot.controller.request('start', user);
+    const { request: starting } = await want(harness, 'start');
     await eventually(() => harness.sim.callsTo('podFindAndDeployOnDemand').length === 1);
-    const { op: stopping } = await harness.bot.controller.request('stop', { user: 'U0BOB', channel: 'C0LAB' });
+    const { request: stopping } = await want(harness, 'stop', { user: 'U0BOB' });
     const [startView, stopView] = await Promise.all([starting.done, stopping.done]);
 
     expect(startView.phase).toBe('cancelled');
     expect(stopView.result?.note).toBeUndefined();
-    expect(stopView.result?.storagePerMonth).toBeCloseTo(6, 5);
+    expect(stopView.result?.stoppedVolumesGb).toEqual([30]);
     expect(harness.sim.podByName('monai-label')?.desiredStatus).toBe('EXITED');
   });
 
   it('cancels a start in progress and leaves the pod stopped', async () => {
     harness = await startHarness({ simulator: { runtimeDelayMs: 2000 } });
-    const { op: starting } = await harness.bot.controller.request('start', user);
+    const { request: starting } = await want(harness, 'start');
     await eventually(() => harness.sim.podByName('monai-label'));
 
-    const { op: stopping } = await harness.bot.controller.request('stop', { user: 'U0BOB', channel: 'C0LAB' });
+    const { request: stopping } = await want(harness, 'stop', { user: 'U0BOB' });
     const [startView, stopView] = await Promise.all([starting.done, stopping.done]);
 
     expect(startView.phase).toBe('cancelled');
-    expect(startView.error?.message).toContain('asked to stop');
+    expect(startView.note).toContain('asked to stop');
     expect(stopView.phase).toBe('succeeded');
     expect(harness.sim.podByName('monai-label')?.desiredStatus).toBe('EXITED');
   });

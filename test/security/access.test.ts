@@ -75,7 +75,7 @@ describe('access through the bot', () => {
 
     const typed = await runCommand(harness, 'terminate confirmed', undefined, { user: 'U0ADMIN' });
     expect(typed.text).toContain('deletes the pod *and its 30 GB volume* for good');
-    expect(typed.text).toContain('[Terminate and delete the volume…] → type: /monai terminate confirmed');
+    expect(typed.text).toContain(`[Terminate and delete the volume…] → type: /monai terminate pod=${pod.id} confirmed`);
     expect(harness.sim.pods.has(pod.id)).toBe(true);
 
     const clicked = await runCommand(harness, 'terminate confirmed', undefined, { user: 'U0ADMIN', origin: 'button' });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorScript } from '../../src/monai/doctor-script.js';
-import { MARKER, paths, setupScript, type ScriptSettings } from '../../src/monai/setup-script.js';
+import { installScript, MARKER, paths, probeScript, startScript, type ScriptSettings } from '../../src/monai/setup-script.js';
 import { installFakePython, writeNodeStandinWheel } from '../../src/sim/nopython/launcher.js';
 import { FakeOrthanc } from '../../src/sim/orthanc.js';
 import { eventually } from '../helpers/harness.js';
@@ -88,11 +88,13 @@ afterAll(async () => {
 
 describe('the bot’s setup script on a pod whose Python is the Node stand-in', () => {
   it('creates the venv, installs monailabel, downloads both apps and starts a server that serves /info/', async () => {
-    const first = await onPod(setupScript(settings));
-
-    expect(first.stderr).toBe('');
-    expect(first.code).toBe(0);
-    expect(markers(first.stdout)).toEqual([
+    const probe = await onPod(probeScript(settings));
+    expect(probe.stderr).toBe('');
+    expect(markers(probe.stdout)).toEqual([`${MARKER} python=ok version=3.11.9`, `${MARKER} venv=no installed=none`, `${MARKER} server=stopped`]);
+    const install = await onPod(installScript(settings));
+    expect(install.stderr).toBe('');
+    expect(install.code).toBe(0);
+    expect(markers(install.stdout)).toEqual([
       `${MARKER} step=venv state=begin`,
       `${MARKER} step=venv state=done`,
       `${MARKER} step=pip state=begin`,
@@ -101,9 +103,12 @@ describe('the bot’s setup script on a pod whose Python is the Node stand-in', 
       `${MARKER} step=app-radiology state=done`,
       `${MARKER} step=app-monaibundle state=begin`,
       `${MARKER} step=app-monaibundle state=done`,
-      `${MARKER} server=started pid=${serverPid()}`,
+      `${MARKER} installed=0.8.5`,
     ]);
-    expect(first.stdout).toContain('Successfully installed monailabel-0.8.5');
+    const first = await onPod(startScript(settings, false));
+    expect(first.code).toBe(0);
+    expect(markers(first.stdout)).toEqual([`${MARKER} server=started pid=${serverPid()}`]);
+    expect(install.stdout).toContain('Successfully installed monailabel-0.8.5');
     const info = await eventually(async () => {
       const response = await fetch(`http://127.0.0.1:${port}/info/`).catch(() => null);
       return response?.ok ? ((await response.json()) as { version: string; models: object; datastore: { total: number } }) : undefined;
@@ -118,15 +123,25 @@ describe('the bot’s setup script on a pod whose Python is the Node stand-in', 
 
   it('runs again without a second install, download or server', async () => {
     const pid = serverPid();
-    const again = await onPod(setupScript(settings));
-    expect(again.code).toBe(0);
-    expect(markers(again.stdout)).toEqual([
+    const probe = await onPod(probeScript(settings));
+    expect(markers(probe.stdout)).toEqual([
+      `${MARKER} python=ok version=3.11.9`,
+      `${MARKER} venv=yes installed=0.8.5`,
+      `${MARKER} app=radiology`,
+      `${MARKER} app=monaibundle`,
+      `${MARKER} server=running pid=${pid} settings=match`,
+    ]);
+    const install = await onPod(installScript(settings));
+    expect(install.code).toBe(0);
+    expect(markers(install.stdout)).toEqual([
       `${MARKER} step=venv state=skip`,
       `${MARKER} step=pip state=skip`,
       `${MARKER} step=app-radiology state=skip`,
       `${MARKER} step=app-monaibundle state=skip`,
-      `${MARKER} server=kept pid=${pid}`,
+      `${MARKER} installed=0.8.5`,
     ]);
+    const again = await onPod(startScript(settings, false));
+    expect(markers(again.stdout)).toEqual([`${MARKER} server=kept pid=${pid}`]);
   });
 
   it('answers the doctor’s checks from the pod', async () => {
@@ -141,7 +156,7 @@ describe('the bot’s setup script on a pod whose Python is the Node stand-in', 
   });
 
   it('fails as pip fails for a version the wheels do not have', async () => {
-    const result = await onPod(setupScript({ ...settings, version: '9.9.9' }));
+    const result = await onPod(installScript({ ...settings, version: '9.9.9' }));
     expect(result.code).not.toBe(0);
     expect(markers(result.stdout)).toContain(`${MARKER} step=pip state=begin`);
     expect(result.stderr).toContain('ERROR: No matching distribution found for monailabel==9.9.9');

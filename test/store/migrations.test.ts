@@ -92,13 +92,14 @@ describe('database migrations', () => {
     expect(await store.operations.unfinished()).toEqual([
       {
         id: 'op1', kind: 'start', podName: 'monai-label', status: 'running', view,
-        memory: { deploySent: true }, params: { models: ['deepgrow_2d'] }, channel: 'C1', messageTs: '171.2', createdAt: 1000, updatedAt: 2000,
+        // A request from before schema 5 keeps its kind; what it asked for in detail is not carried on.
+        intent: { kind: 'start', models: [], newPod: false }, requesterName: null, channel: 'C1', messageTs: '171.2', createdAt: 1000, updatedAt: 2000,
       },
     ]);
     expect(await store.pods.get('monai-label')).toEqual({ podName: 'monai-label', podId: 'pod1', startedBy: 'U1', startedAt: 1000, startedChannel: 'C1', startedByName: 'Ada' });
     expect(await store.hostKeys.get('pod1')).toEqual({ podId: 'pod1', keyType: 'ssh-ed25519', fingerprint: 'SHA256:abc', firstSeen: 1000 });
     expect(await store.samples.pods(0)).toEqual([
-      { at: 3000, podId: 'pod1', name: 'monai-label', status: 'RUNNING', gpuUtil: 45, costPerHr: 0.69, volumeGb: 30, uptimeSeconds: 600, idle: false, activity: 'GPU 45%' },
+      { at: 3000, podId: 'pod1', name: 'monai-label', status: 'RUNNING', gpuUtil: 45, costPerHr: 0.69, volumeGb: 30, uptimeSeconds: 600, idle: false, activity: 'GPU 45%', monaiDown: null },
     ]);
     expect(await store.samples.accounts(0)).toEqual([{ at: 3000, balance: 25, spendPerHr: 0.7 }]);
     expect(await store.idle.get('pod1')).toMatchObject({ podId: 'pod1', idleSince: 3000 });
@@ -111,6 +112,8 @@ describe('database migrations', () => {
     expect(await store.audit.recent(20)).toEqual([entry]);
     expect(await store.clicks.claim('stop:op1', 'U1', 5000)).toBeNull();
     expect(await store.clicks.claim('stop:op1', 'U2', 5001)).toEqual({ user: 'U1', at: 5000 });
+    // What schema 5 added: a desired state per pod name.
+    expect(await store.desired.get('monai-label')).toBeNull();
     await store.close();
   });
 

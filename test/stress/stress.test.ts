@@ -71,7 +71,7 @@ describe('the whole lab at 9 a.m.', () => {
     await running.settle();
     expect(harness.sim.pod(pod.id).desiredStatus).toBe('EXITED');
     expect((await harness.bot.router.status()).text).toContain('monai-label is stopped');
-    await harness.bot.controller.close();
+    await harness.bot.close();
     expect(rejections).toEqual([]);
     expect(harness.logs()).not.toContain('"level":"error"');
   }, 120_000);

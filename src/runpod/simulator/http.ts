@@ -72,6 +72,7 @@ async function applyFault(fault: Fault, request: http.IncomingMessage, response:
       request.socket.destroy();
       return true;
     case 'error':
+    case 'lost-answer':
       return false;
   }
 }
@@ -131,6 +132,10 @@ async function handle(sim: RunPodSimulator, root: object, request: http.Incoming
     variableValues: (body.variables ?? undefined) as Record<string, unknown> | undefined,
     operationName: typeof body.operationName === 'string' ? body.operationName : undefined,
   });
+  if (fault?.kind === 'lost-answer') {
+    record.status = fault.status;
+    return send(response, fault.status, CLOUDFLARE_PAGE);
+  }
   // Variables that do not match the schema never reach execution: RunPod answers 400 then.
   if (!result.data && result.errors) {
     record.status = 400;

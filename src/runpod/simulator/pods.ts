@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { HOURS_PER_MONTH, STORAGE_PRICES } from '../../costs/pricing.js';
+import { HOURS_PER_MONTH, STORAGE_PRICES } from '../pricing.js';
 import type { Clock } from '../../util/clock.js';
 import { SIM_GPU_TYPES, type SimGpuType } from './catalog.js';
 import { PublicPort, type Target } from './ports.js';

@@ -98,7 +98,8 @@ function userView(sim: RunPodSimulator) {
     notifyPodsStale: true,
     notifyPodsGeneral: true,
     notifyLowBalance: true,
-    pods: [...sim.pods.values()].map((pod) => podView(sim, pod)),
+    // RunPod's lists are eventually consistent: a pod may be missing from a listing for a while.
+    pods: [...sim.pods.values()].filter((pod) => sim.listed(pod.id)).map((pod) => podView(sim, pod)),
     networkVolumes: [],
   };
 }

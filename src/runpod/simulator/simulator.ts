@@ -26,7 +26,9 @@ export type Fault =
   /** No answer at all until the client gives up. */
   | { kind: 'hang' }
   /** The connection is reset. */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** RunPod does the work, then the edge answers with a gateway error page (502, 524): the answer is lost. */
+  | { kind: 'lost-answer'; status: number };
 
 export interface FaultRule {
   fault: Fault;
@@ -137,6 +139,24 @@ export class RunPodSimulator {
     await Promise.all(this.pod(id).publicPorts.filter((port) => port.privatePort === privatePort).map((port) => port.close()));
   }
 
+  /** The next `listings` pod listings leave this pod out, as an eventually consistent list can. */
+  hideFromListing(id: string, listings: number): void {
+    this.hidden.set(id, listings);
+  }
+
+  /** Newly deployed pods are left out of this many listings after their deploy. */
+  listingLag = 0;
+
+  /** Whether a listing shows the pod now (and counts the listing against any hiding). */
+  listed(id: string): boolean {
+    const left = this.hidden.get(id) ?? 0;
+    if (left <= 0) return true;
+    this.hidden.set(id, left - 1);
+    return false;
+  }
+
+  private readonly hidden = new Map<string, number>();
+
   setHostFull(id: string, full: boolean): void {
     this.pod(id).hostFull = full;
   }
@@ -242,6 +262,7 @@ export class RunPodSimulator {
       env.push({ key: 'PUBLIC_KEY', value: this.accountPubKey });
     }
     this.stock.set(gpuType.id, available - (input.gpuCount ?? 1));
+    const lag = this.listingLag;
     const now = this.clock.now();
     const pod = this.addPod({
       name: input.name ?? '',
@@ -259,6 +280,7 @@ export class RunPodSimulator {
       networkVolumeId: input.networkVolumeId ?? null,
       lastStatusChange: `Rented by User: ${new Date(now).toString()}`,
     });
+    if (lag > 0) this.hideFromListing(pod.id, lag);
     return pod;
   }
 

@@ -56,6 +56,14 @@ const PROGRAMS: readonly Program[] = [
     },
   },
   {
+    sender: 'src/monai/setup-script.ts probeScript (which Python is it?)',
+    text: 'import platform; print(platform.python_version())',
+    run: (_python, io) => {
+      io.out(`${PYTHON_VERSION}\n`);
+      return 0;
+    },
+  },
+  {
     sender: 'test/helpers (the interpreter’s absolute path)',
     text: 'import sys; print(sys.executable)',
     run: (python, io) => {

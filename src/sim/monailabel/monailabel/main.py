@@ -65,6 +65,14 @@ def apps(args):
         print(f"App {args.name} NOT Found in {APPS}")
         return 255
     output_dir = os.path.join(args.output, args.name)
+    from monailabel.server import load_faults
+
+    # A download that never finishes (GitHub unreachable from the pod, say): for the install's deadline.
+    hang = load_faults().get("downloadHangSeconds")
+    if hang:
+        import time
+
+        time.sleep(float(hang))
     if os.path.exists(output_dir):
         # The real CLI calls exit(-1) here, which the shell sees as 255.
         print(f"Directory already exists: {output_dir}")

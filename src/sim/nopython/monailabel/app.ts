@@ -24,6 +24,8 @@ export interface Faults {
   trainingRunning?: boolean;
   /** Dies (as an out-of-memory kill ends it) right after answering /info/. */
   dieAfterServingInfo?: boolean;
+  /** `apps --download` hangs this long (GitHub unreachable from the pod). */
+  downloadHangSeconds?: number;
 }
 
 interface ModelEntry {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { event } from './log.js';
 import { APPS, MODELS } from './models.js';
-import { startServer, type ServerArgs } from './server.js';
+import { loadFaults, startServer, type ServerArgs } from './server.js';
 
 const USAGE = 'usage: monailabel [-h] [-v] {apps,start_server} ...\n';
 
@@ -83,6 +83,8 @@ export async function monailabelMain(argv: readonly string[], version: string, s
     return startServer(args, version, site);
   }
   if (extra.length > 0) return usageError(`unrecognized arguments: ${extra.join(' ')}`);
+  const hang = loadFaults().downloadHangSeconds;
+  if (one('download') === 'true' && hang) await new Promise((resolve) => setTimeout(resolve, hang * 1000));
   return apps(one('download') === 'true', one('name'), one('output') ?? '.');
 }
 

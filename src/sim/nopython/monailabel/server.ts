@@ -19,7 +19,7 @@ export interface ServerArgs {
 const UV = 'uvicorn.error';
 const GENERIC = 'monailabel.utils.others.generic';
 
-function loadFaults(): Faults {
+export function loadFaults(): Faults {
   const path = process.env['MONAILABEL_STANDIN_FAULTS'];
   return path && existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Faults) : {};
 }

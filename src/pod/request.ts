@@ -1,16 +1,10 @@
-import { asBotError, BotError } from '../errors.js';
+import { asBotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Pod } from '../runpod/api.js';
 import type { OperationRecord, Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
-import {
-  setCondition,
-  type ConditionStatus,
-  type ConditionType,
-  type OperationResult,
-  type OperationView,
-  type PodSummary,
-} from './operation.js';
+import type { Intent } from './desired.js';
+import { setCondition, type ConditionStatus, type ConditionType, type OperationResult, type OperationView, type PodSummary } from './operation.js';
 
 export type Listener = (view: OperationView) => void;
 
@@ -27,18 +21,16 @@ export function summarizePod(pod: Pod): PodSummary {
 }
 
 /**
- * One operation in flight: its view (what front ends render), its memory (what survives a
- * crash), its listeners and its cancellation. Every change is persisted before listeners hear it.
+ * What one person's request looks like while the reconciler works on it: its view (what front
+ * ends render) and who listens. Every change is persisted before listeners hear it, so a
+ * restarted bot keeps editing the same message.
  */
-export class RunningOperation {
+export class PodRequest {
   view: OperationView;
-  memory: Record<string, unknown>;
-  readonly params: Record<string, unknown>;
-  readonly abort = new AbortController();
   readonly done: Promise<OperationView>;
   private readonly listeners = new Set<Listener>();
   private settle!: (view: OperationView) => void;
-  private persisting: Promise<void> = Promise.resolve();
+  private persisting: Promise<void>;
 
   /** `saved`: the record's first write, which every later update must follow. */
   constructor(
@@ -48,8 +40,6 @@ export class RunningOperation {
   ) {
     this.persisting = saved;
     this.view = record.view;
-    this.memory = { ...record.memory };
-    this.params = record.params;
     this.done = new Promise((resolve) => {
       this.settle = resolve;
     });
@@ -57,6 +47,14 @@ export class RunningOperation {
 
   get id(): string {
     return this.view.id;
+  }
+
+  get intent(): Intent {
+    return this.record.intent;
+  }
+
+  get requesterName(): string | null {
+    return this.record.requesterName;
   }
 
   get channel(): string | null {
@@ -67,8 +65,8 @@ export class RunningOperation {
     return this.record.messageTs;
   }
 
-  get signal(): AbortSignal {
-    return this.abort.signal;
+  get running(): boolean {
+    return this.view.phase === 'running';
   }
 
   subscribe(listener: Listener): () => void {
@@ -85,23 +83,19 @@ export class RunningOperation {
   async setMessage(channel: string, ts: string): Promise<void> {
     this.record.channel = channel;
     this.record.messageTs = ts;
+    await this.persisting;
     await this.deps.store.operations.update(this.id, { channel, messageTs: ts, updatedAt: this.deps.clock.now() });
   }
 
   condition(type: ConditionType, status: ConditionStatus, reason: string, message: string): void {
-    const conditions = setCondition(this.view.conditions, type, status, reason, message, this.deps.clock.now());
     const old = this.view.conditions.find((condition) => condition.type === type);
     if (old && old.status === status && old.reason === reason && old.message === message) return;
-    this.change({ conditions });
+    this.change({ conditions: setCondition(this.view.conditions, type, status, reason, message, this.deps.clock.now()) });
   }
 
   setPod(pod: Pod): void {
-    this.change({ pod: summarizePod(pod) });
-  }
-
-  async remember(patch: Record<string, unknown>): Promise<void> {
-    this.memory = { ...this.memory, ...patch };
-    await this.persist();
+    const summary = summarizePod(pod);
+    if (JSON.stringify(summary) !== JSON.stringify(this.view.pod)) this.change({ pod: summary });
   }
 
   succeed(result: OperationResult): OperationView {
@@ -110,39 +104,29 @@ export class RunningOperation {
 
   fail(error: unknown): OperationView {
     const botError = asBotError(error);
-    if (botError.code === 'INTERNAL') this.deps.logger.error('operation failed unexpectedly', { operation: this.id, error: botError.cause });
-    else if (botError.code !== 'CANCELLED') {
+    if (botError.code === 'INTERNAL') this.deps.logger.error('request failed unexpectedly', { request: this.id, error: botError.cause });
+    else {
       const cause = botError.cause instanceof Error ? botError.cause.message : undefined;
-      this.deps.logger.warn('operation failed', { operation: this.id, kind: this.view.kind, code: botError.code, reason: botError.message, cause });
+      this.deps.logger.warn('request failed', { request: this.id, kind: this.view.kind, code: botError.code, reason: botError.message, cause });
     }
-    return this.finish({
-      phase: botError.code === 'CANCELLED' ? 'cancelled' : 'failed',
-      error: { code: botError.code, message: botError.message, action: botError.action, details: botError.details },
-    });
+    return this.finish({ phase: 'failed', error: { code: botError.code, message: botError.message, action: botError.action, details: botError.details } });
   }
 
-  /** Set when the bot shuts down mid-operation: the record stays "running" so the next start carries on. */
-  suspended = false;
-
-  suspend(): void {
-    this.suspended = true;
-    if (!this.abort.signal.aborted) this.abort.abort(new BotError('SHUTTING_DOWN'));
+  /** A newer request replaced this one before it was done. */
+  cancel(note: string): OperationView {
+    return this.finish({ phase: 'cancelled', note });
   }
 
-  /** Ends this process's part without ending the operation: front ends show the note; the record stays running. */
+  /** Ends this process's part without ending the request: front ends show the note; the record stays running. */
   pause(note: string): OperationView {
     this.change({ note });
     void this.persisting.then(() => this.settle(this.view));
     return this.view;
   }
 
-  /** After a restart: the note about the restart no longer holds. */
-  resumeNote(note: string): void {
+  /** A note under the steps, e.g. that the bot restarted and carries on. */
+  note(note: string | null): void {
     this.change({ note });
-  }
-
-  cancel(reason: string): void {
-    if (!this.abort.signal.aborted) this.abort.abort(new BotError('CANCELLED', { message: reason }));
   }
 
   private finish(patch: Partial<OperationView>): OperationView {
@@ -154,26 +138,18 @@ export class RunningOperation {
 
   private change(patch: Partial<OperationView>): void {
     this.view = { ...this.view, ...patch, updatedAt: this.deps.clock.now() };
-    void this.persist();
+    const view = this.view;
+    this.persisting = this.persisting
+      .then(() => this.deps.store.operations.update(this.id, { view, status: view.phase, updatedAt: this.deps.clock.now() }))
+      .catch((error: unknown) => {
+        this.deps.logger.error('could not save the request’s state', { request: this.id, error });
+      });
     for (const listener of this.listeners) {
       try {
         listener(this.view);
       } catch (error) {
-        this.deps.logger.warn('progress listener failed', { operation: this.id, error });
+        this.deps.logger.warn('progress listener failed', { request: this.id, error });
       }
     }
-  }
-
-  private persist(): Promise<void> {
-    const view = this.view;
-    const memory = this.memory;
-    this.persisting = this.persisting
-      .then(() =>
-        this.deps.store.operations.update(this.id, { view, memory, status: view.phase, updatedAt: this.deps.clock.now() }),
-      )
-      .catch((error: unknown) => {
-        this.deps.logger.error('could not save operation state', { operation: this.id, error });
-      });
-    return this.persisting;
   }
 }

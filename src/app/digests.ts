@@ -7,8 +7,8 @@ import type { SnapshotCache } from '../runpod/snapshot-cache.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { inWindow } from '../util/zone.js';
-import { buildDigest, type DigestView } from './digest.js';
-import { DAY } from './math.js';
+import { buildDigest, type DigestView } from '../costs/digest.js';
+import { DAY } from '../costs/math.js';
 
 export interface DigestDeps {
   snapshots: SnapshotCache;

@@ -1,0 +1,124 @@
+import { BotError } from '../errors.js';
+import type { MonaiInfo } from '../monai/api.js';
+import { diagnoseStartup } from '../monai/diagnose.js';
+import type { Pod } from '../runpod/api.js';
+import { formatDuration } from '../util/format.js';
+import { stillBillingSentence } from './billing.js';
+import type { DecideLimits, Step } from './decide.js';
+import type { DesiredState } from './desired.js';
+import { apiUrl } from './endpoints.js';
+import type { ReconcileMemory } from './memory.js';
+import type { MonaiObservation } from './observation.js';
+import type { ConditionType } from './operation.js';
+
+export interface MonaiDecideInput {
+  desired: DesiredState;
+  monai: MonaiObservation;
+  memory: ReconcileMemory;
+  now: number;
+  limits: DecideLimits;
+  pod: Pod;
+}
+
+/** /info/ failing this many times in a row, over at least ten polls, is a datastore problem, not start-up. */
+const INFO_FAILURES = 5;
+
+export function servesModels(info: MonaiInfo, models: readonly string[]): boolean {
+  return models.includes('all') ? info.models.length > 0 : models.every((model) => info.models.includes(model));
+}
+
+function missingModels(info: MonaiInfo, wanted: readonly string[]): string[] {
+  if (wanted.includes('all')) return info.models.length > 0 ? [] : ['any model'];
+  return wanted.filter((model) => !info.models.includes(model));
+}
+
+/** The MONAI Label half: the pod runs with its ports mapped; what is missing for /info/ to serve the models? Pure. */
+export function decideMonai(input: MonaiDecideInput): Step {
+  const step = monaiStep(input);
+  if (step.kind !== 'act' && step.kind !== 'wait') return step;
+  const { memory, now, limits } = input;
+  const since = memory.readyAt ?? now;
+  if (now - since <= limits.monaiReadyMs) return step;
+  return { kind: 'timeout', condition: step.condition, error: monaiTimeout(step.condition, limits.monaiReadyMs, input) };
+}
+
+function monaiStep(input: MonaiDecideInput): Step {
+  const { desired, monai, memory, now, limits } = input;
+  const restartPending = desired.restartNonce !== null && memory.serverStartedFor !== desired.generation;
+  const info = monai.info;
+  if (info.kind === 'ok' && servesModels(info.info, desired.models) && !restartPending) {
+    const reused = memory.bootedAt === null && memory.serverStartedFor === null && !memory.installed;
+    return {
+      kind: 'done',
+      result: { apiUrl: apiUrl(monai.endpoints.api), models: info.info.models, studies: info.info.studies, device: info.info.device, monaiVersion: info.info.version, reused },
+    };
+  }
+  if (monai.ssh.kind === 'not-needed') return { kind: 'wait', condition: 'MonaiReady', reason: 'Starting' };
+  if (monai.ssh.kind === 'failed') {
+    const { error } = monai.ssh;
+    if (error.code !== 'SSH_UNREACHABLE') return { kind: 'fail', error };
+    if (memory.sshFailingSince !== null && now - memory.sshFailingSince >= limits.sshConnectMs) {
+      return { kind: 'timeout', condition: 'SshReachable', error: withBilling(error, input) };
+    }
+    return { kind: 'wait', condition: 'SshReachable', reason: 'Connecting' };
+  }
+  const volume = monai.volume;
+  if (!volume) return { kind: 'wait', condition: 'MonaiInstalled', reason: 'Checking' };
+  if (!volume.python.usable) return { kind: 'fail', error: new BotError('MONAI_INSTALL_FAILED', { message: volume.python.reason }) };
+  if (!volume.venv || volume.installedVersion !== limits.monaiVersion || !volume.apps.includes('radiology')) {
+    if (memory.installed) {
+      return { kind: 'fail', error: new BotError('MONAI_INSTALL_FAILED', { message: 'The install finished, but the volume still lacks MONAI Label or its radiology app.' }) };
+    }
+    return { kind: 'act', action: { kind: 'install' }, condition: 'MonaiInstalled' };
+  }
+  const watch = monai.watch;
+  const startedHere = memory.serverStartedFor === desired.generation;
+  if (watch?.failure === 'startup-failed') return { kind: 'fail', error: withTail(new BotError('MONAI_STARTUP_FAILED'), input) };
+  if (watch?.failure === 'exited' || (startedHere && monai.server && !monai.server.running)) {
+    return { kind: 'fail', error: withTail(new BotError('MONAI_DIED'), input) };
+  }
+  const server = monai.server;
+  if (!server || !server.running || !server.settingsMatch || restartPending) {
+    return { kind: 'act', action: { kind: 'start-server', force: restartPending || (server?.running === true && !server.settingsMatch) }, condition: 'MonaiStarted' };
+  }
+  if (info.kind === 'ok') {
+    const missing = missingModels(info.info, desired.models);
+    const error = new BotError('MONAI_MODELS_MISSING', {
+      message: `MONAI Label answers, but without ${missing.join(', ')} (it lists ${info.info.models.join(', ') || 'no models'}).`,
+    });
+    return { kind: 'fail', error: withTail(error, input) };
+  }
+  if (info.kind === 'error' && memory.infoFailures >= INFO_FAILURES && memory.infoFailingSince !== null && now - memory.infoFailingSince >= 10 * limits.monaiPollMs) {
+    const error = new BotError('MONAI_DATASTORE_FAILED', { message: `MONAI Label runs, but /info/ fails (HTTP ${info.status}: ${info.detail.slice(0, 300)}).` });
+    return { kind: 'fail', error: withTail(error, input) };
+  }
+  return { kind: 'wait', condition: 'MonaiReady', reason: watch?.phase ?? 'Starting' };
+}
+
+function withTail(error: BotError, input: MonaiDecideInput): BotError {
+  const tail = input.monai.watch?.tail ?? [];
+  const message = `${error.message} ${input.pod.desiredStatus === 'RUNNING' ? stillBillingSentence(input.pod.costPerHr) : ''}`.trim();
+  return new BotError(error.code, { message, action: tail.length > 0 ? diagnoseStartup(tail) : error.action, details: tail.join('\n') || undefined });
+}
+
+function withBilling(error: BotError, input: MonaiDecideInput): BotError {
+  return new BotError(error.code, { message: `${error.message} ${stillBillingSentence(input.pod.costPerHr)}`, action: error.action, cause: error.cause });
+}
+
+const MONAI_STEP_TEXT: Partial<Record<ConditionType, string>> = {
+  SshReachable: 'The pod did not accept the bot’s SSH connection',
+  MonaiInstalled: 'Installing MONAI Label on the volume did not finish',
+  MonaiStarted: 'Starting MONAI Label did not finish',
+  MonaiReady: 'MONAI Label did not answer',
+};
+
+function monaiTimeout(condition: ConditionType, limit: number, input: MonaiDecideInput): BotError {
+  const message = `${MONAI_STEP_TEXT[condition] ?? 'MONAI Label was not ready'} within ${formatDuration(limit)} (MONAI_READY_TIMEOUT_MINUTES).`;
+  const error =
+    condition === 'MonaiInstalled'
+      ? new BotError('MONAI_INSTALL_TIMEOUT', { message })
+      : condition === 'SshReachable'
+        ? new BotError('SSH_UNREACHABLE', { message })
+        : new BotError('MONAI_READY_TIMEOUT', { message });
+  return withTail(error, input);
+}

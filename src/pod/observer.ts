@@ -1,0 +1,147 @@
+import { asBotError, isBotError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { MonaiApi } from '../monai/api.js';
+import { MonaiOnPod, type ServerFacts, type ServerWatch, type VolumeFacts } from '../monai/on-pod.js';
+import type { ScriptSettings } from '../monai/setup-script.js';
+import type { Redactor } from '../redact.js';
+import type { Pod, RunPodApi } from '../runpod/api.js';
+import type { SnapshotCache } from '../runpod/snapshot-cache.js';
+import type { PodShell, PodShellConnector } from '../ssh/shell.js';
+import type { Clock } from '../util/clock.js';
+import { servesModels } from './decide-monai.js';
+import type { DesiredState } from './desired.js';
+import { apiUrl, podEndpoints, runtimeIsCurrent, type PodEndpoints } from './endpoints.js';
+import { namesakesOf } from './identity.js';
+import type { ReconcileMemory } from './memory.js';
+import type { MonaiObservation, Observation, PodReading } from './observation.js';
+
+export interface ObserverDeps {
+  runpod: RunPodApi;
+  snapshots: SnapshotCache;
+  monai: MonaiApi;
+  connector: PodShellConnector;
+  redactor: Redactor;
+  clock: Clock;
+  logger: Logger;
+  podName: string;
+  scriptSettings: (models: readonly string[]) => ScriptSettings;
+  /** One SSH connection attempt chain before the pod is read again (its ports may have changed). */
+  sshAttemptBudgetMs: number;
+  /** How long a log watch may stream. */
+  watchMaxMs: number;
+  /** The log says something the loop should look at now (listening, or failed). */
+  onWake: () => void;
+}
+
+/** One SSH connection to one container, and what was learned over it. */
+class PodSession {
+  shell: PodShell | null = null;
+  agent: MonaiOnPod | null = null;
+  volume: VolumeFacts | null = null;
+  server: ServerFacts | null = null;
+  watch: ServerWatch | null = null;
+
+  constructor(
+    readonly podId: string,
+    readonly sshAddress: string,
+  ) {}
+
+  async close(): Promise<void> {
+    await this.watch?.stop();
+    this.watch = null;
+    this.shell?.close();
+    this.shell = null;
+  }
+}
+
+/**
+ * Reads the world for the reconciler, cheapest facts first, and only what the next decision can
+ * need: the pinned pod by its id (never a same-named substitute), a listing only when the
+ * decision looks at other pods of the name, MONAI Label only on a ready pod.
+ */
+export class Observer {
+  private session: PodSession | null = null;
+
+  constructor(private readonly deps: ObserverDeps) {}
+
+  async observe(desired: DesiredState, memory: ReconcileMemory, unconfirmedDeploy: { nonce: string; sentAt: number } | null, signal: AbortSignal): Promise<Observation> {
+    const { deps } = this;
+    const at = deps.clock.now();
+    const pod: PodReading = desired.podId
+      ? { kind: 'pinned', podId: desired.podId, pod: await deps.runpod.getPod(desired.podId, signal) }
+      : { kind: 'unpinned' };
+    const needsListing = desired.phase === 'stopped' || pod.kind === 'unpinned';
+    const namesakes = needsListing ? namesakesOf((await deps.snapshots.fetch(signal)).pods, deps.podName, desired.podId) : null;
+    // Every stop the bot sent is read back by the pod's own id before it counts.
+    const stopped = new Map<string, Pod | null>();
+    for (const podId of Object.keys(memory.stops)) {
+      stopped.set(podId, pod.kind === 'pinned' && pod.podId === podId ? pod.pod : await deps.runpod.getPod(podId, signal));
+    }
+    const live = pod.kind === 'pinned' ? pod.pod : null;
+    const endpoints = live && live.desiredStatus === 'RUNNING' && runtimeIsCurrent(live, memory.bootedAt, at) ? podEndpoints(live) : null;
+    let monai: MonaiObservation | null = null;
+    if (desired.phase === 'running' && live && endpoints) monai = await this.observeMonai(desired, memory, live, endpoints, signal);
+    else await this.closeSession();
+    return { at, pod, namesakes, stopped, monai, unconfirmedDeploy };
+  }
+
+  private async observeMonai(desired: DesiredState, memory: ReconcileMemory, pod: Pod, endpoints: PodEndpoints, signal: AbortSignal): Promise<MonaiObservation> {
+    const { deps } = this;
+    const info = await deps.monai.info(apiUrl(endpoints.api), signal);
+    const restartPending = desired.restartNonce !== null && memory.serverStartedFor !== desired.generation;
+    const base = { endpoints, info, volume: null, server: null, watch: null };
+    if (info.kind === 'ok' && servesModels(info.info, desired.models) && !restartPending) {
+      await this.closeSession();
+      return { ...base, ssh: { kind: 'not-needed' } };
+    }
+    const session = await this.sessionFor(pod.id, endpoints);
+    try {
+      if (!session.shell) {
+        session.shell = await deps.connector.connect({ podId: pod.id, ...endpoints.ssh }, signal, deps.sshAttemptBudgetMs);
+        session.agent = new MonaiOnPod(session.shell, deps.scriptSettings(desired.models), deps.redactor);
+      }
+      if (!session.volume) ({ volume: session.volume, server: session.server } = await session.agent!.probe(signal));
+    } catch (error) {
+      signal.throwIfAborted();
+      await this.closeSession();
+      if (!isBotError(error)) throw error;
+      return { ...base, ssh: { kind: 'failed', error: asBotError(error) } };
+    }
+    if (session.server?.running && !session.watch) {
+      session.watch = session.agent!.watch(Math.max(1, deps.watchMaxMs / 1000), deps.onWake);
+    }
+    return { endpoints, info, ssh: { kind: 'connected' }, volume: session.volume, server: session.server, watch: session.watch?.facts() ?? null };
+  }
+
+  /** The session for this container, a new one when the pod or its SSH address changed. */
+  private async sessionFor(podId: string, endpoints: PodEndpoints): Promise<PodSession> {
+    const address = `${endpoints.ssh.host}:${endpoints.ssh.port}`;
+    if (this.session && (this.session.podId !== podId || this.session.sshAddress !== address)) await this.closeSession();
+    this.session ??= new PodSession(podId, address);
+    return this.session;
+  }
+
+  /** The live session's agent, for actions on MONAI Label (null when not connected). */
+  agent(): MonaiOnPod | null {
+    return this.session?.agent ?? null;
+  }
+
+  /** An install changed the volume: read it again. */
+  forgetVolume(): void {
+    if (this.session) this.session.volume = null;
+  }
+
+  /** A start changed the server: a new watch follows the new process. */
+  async serverStarted(server: ServerFacts): Promise<void> {
+    if (!this.session) return;
+    this.session.server = server;
+    await this.session.watch?.stop();
+    this.session.watch = null;
+  }
+
+  async closeSession(): Promise<void> {
+    const session = this.session;
+    this.session = null;
+    await session?.close();
+  }
+}
