@@ -73,7 +73,7 @@ export async function runDoctor(deps: DoctorDeps, report: (results: readonly Che
       const failure = asBotError(error);
       block('runpod', failure.message, failure.action);
     }
-    set('runpod', 'pass', `The key works; balance ${formatMoney(snapshot!.account.balance)}.`);
+    set('runpod', 'pass', `The key works; ${snapshot!.account ? `balance ${formatMoney(snapshot!.account.balance)}` : 'balance unavailable from RunPod'}.`);
 
     const registered = await deps.store.pods.get(deps.podName);
     const pod = pickPod(snapshot!.pods, deps.podName, registered?.podId);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SIM_GPU_TYPES } from '../../src/runpod/simulator/catalog.js';
-import { eventually, startHarness, type Harness } from '../helpers/harness.js';
+import { eventually, RUNPOD_APIS, startHarness as startHarnessFor, type Harness, type HarnessOptions, type RunPodApiName } from '../helpers/harness.js';
 
 const user = { user: 'U0ALICE', channel: 'C0LAB' };
 let harness: Harness;
@@ -8,6 +8,42 @@ let harness: Harness;
 afterEach(async () => {
   await harness?.close();
 });
+
+/** The deploy request each API must receive for the tutorial's settings (v2: closed body, placement by data center). */
+function tutorialDeploy(api: RunPodApiName, publicKey: string): Record<string, unknown> {
+  if (api === 'v2') {
+    return {
+      name: 'monai-label',
+      image: 'runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04',
+      cloud: 'COMMUNITY',
+      gpu: { id: 'NVIDIA GeForce RTX 4090', count: 1 },
+      disk: 10,
+      mounts: { persistent: { size: 30, path: '/workspace' } },
+      ports: ['8000/tcp', '22/tcp'],
+      env: { PUBLIC_KEY: publicKey },
+      startSsh: true,
+      dataCenterIds: ['US-TX-3', 'US-CA-2'],
+    };
+  }
+  return {
+    name: 'monai-label',
+    imageName: 'runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04',
+    gpuTypeId: 'NVIDIA GeForce RTX 4090',
+    gpuCount: 1,
+    cloudType: 'COMMUNITY',
+    countryCode: 'US',
+    containerDiskInGb: 10,
+    volumeInGb: 30,
+    volumeMountPath: '/workspace',
+    ports: '8000/tcp,22/tcp',
+    startSsh: true,
+    supportPublicIp: true,
+    env: [{ key: 'PUBLIC_KEY', value: publicKey }],
+  };
+}
+
+describe.each(RUNPOD_APIS)('over RunPod’s %s API', (api) => {
+const startHarness = (options: HarnessOptions = {}) => startHarnessFor({ api, ...options });
 
 async function start(h: Harness, params: Record<string, unknown> = {}) {
   const { op } = await h.bot.controller.request('start', user, params);
@@ -24,23 +60,7 @@ describe('starting the pod', () => {
     const view = await start(harness);
 
     expect(view.phase).toBe('succeeded');
-    expect(harness.sim.deployInputs).toEqual([
-      {
-        name: 'monai-label',
-        imageName: 'runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04',
-        gpuTypeId: 'NVIDIA GeForce RTX 4090',
-        gpuCount: 1,
-        cloudType: 'COMMUNITY',
-        countryCode: 'US',
-        containerDiskInGb: 10,
-        volumeInGb: 30,
-        volumeMountPath: '/workspace',
-        ports: '8000/tcp,22/tcp',
-        startSsh: true,
-        supportPublicIp: true,
-        env: [{ key: 'PUBLIC_KEY', value: harness.sshKey.publicKey }],
-      },
-    ]);
+    expect(harness.sim.deployInputs).toEqual([tutorialDeploy(api, harness.sshKey.publicKey)]);
     const pod = harness.sim.podByName('monai-label')!;
     const publicApi = pod.runtime!.ports.find((port) => port.privatePort === 8000 && port.isIpPublic)!;
     expect(view.result?.apiUrl).toBe(`http://127.0.0.1:${publicApi.publicPort}`);
@@ -60,7 +80,7 @@ describe('starting the pod', () => {
 
     const second = await start(harness);
 
-    expect(harness.sim.callsTo('podResume')).toHaveLength(1);
+    expect(harness.sim.callsTo('resume')).toHaveLength(1);
     expect(harness.sim.deployInputs).toHaveLength(1);
     expect(second.pod?.id).toBe(podId);
     expect(second.result?.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -76,7 +96,7 @@ describe('starting the pod', () => {
 
     expect(view.result?.reused).toBe(true);
     expect(harness.sim.deployInputs).toHaveLength(0);
-    expect(harness.sim.callsTo('podResume')).toHaveLength(0);
+    expect(harness.sim.callsTo('resume')).toHaveLength(0);
   });
 
   it('tries the next GPU type when RunPod has no capacity for the first', async () => {
@@ -86,7 +106,7 @@ describe('starting the pod', () => {
     const view = await start(harness);
 
     expect(view.phase).toBe('succeeded');
-    expect(harness.sim.deployInputs.map((input) => input['gpuTypeId'])).toEqual(['NVIDIA GeForce RTX 4090', 'NVIDIA GeForce RTX 3090']);
+    expect(harness.sim.deployRequests.map((input) => input.gpuTypeId)).toEqual(['NVIDIA GeForce RTX 4090', 'NVIDIA GeForce RTX 3090']);
     expect(view.pod?.gpu).toBe('RTX 3090');
   });
 
@@ -141,9 +161,9 @@ describe('starting the pod', () => {
 
   it('retries transient RunPod failures: 5xx, HTML pages, 429 with Retry-After, a reset', async () => {
     harness = await startHarness();
-    harness.sim.inject({ kind: 'status', status: 502 }, { operation: 'myself' });
-    harness.sim.inject({ kind: 'html', status: 520 }, { operation: 'myself' });
-    harness.sim.inject({ kind: 'status', status: 429, retryAfterSeconds: 1 }, { operation: 'myself' });
+    harness.sim.inject({ kind: 'status', status: 502 }, { operation: 'listPods' });
+    harness.sim.inject({ kind: 'html', status: 520 }, { operation: 'listPods' });
+    harness.sim.inject({ kind: 'status', status: 429, retryAfterSeconds: 1 }, { operation: 'listPods' });
 
     const began = Date.now();
     const view = await start(harness);
@@ -185,7 +205,7 @@ describe('starting the pod', () => {
 
     expect(status.text).toContain('is stopped');
     expect(status.text).not.toContain('40001');
-    expect(harness.sim.callsTo('podResume')).toHaveLength(1);
+    expect(harness.sim.callsTo('resume')).toHaveLength(1);
     expect(view.pod?.id).toBe(stopped.id);
     expect(view.result?.apiUrl).not.toBe('http://127.0.0.1:40001');
   });
@@ -231,7 +251,7 @@ describe('stopping the pod', () => {
   it('never claims a stop RunPod refused: retries, then reports that it may still bill', async () => {
     harness = await startHarness();
     await start(harness);
-    harness.sim.inject({ kind: 'error', message: 'Something went wrong. Please try again later or contact support.', code: 'INTERNAL_SERVER_ERROR' }, { operation: 'podStop', times: 50 });
+    harness.sim.inject({ kind: 'error', message: 'Something went wrong. Please try again later or contact support.', code: 'INTERNAL_SERVER_ERROR' }, { operation: 'stop', times: 50 });
 
     const { op } = await harness.bot.controller.request('stop', user);
     const view = await op.done;
@@ -252,9 +272,9 @@ describe('stopping the pod', () => {
 
   it('never tells a stop that nothing bills while a deploy is still on its way', async () => {
     harness = await startHarness();
-    harness.sim.inject({ kind: 'slow', ms: 500 }, { operation: 'podFindAndDeployOnDemand' });
+    harness.sim.inject({ kind: 'slow', ms: 500 }, { operation: 'deploy' });
     const { op: starting } = await harness.bot.controller.request('start', user);
-    await eventually(() => harness.sim.callsTo('podFindAndDeployOnDemand').length === 1);
+    await eventually(() => harness.sim.callsTo('deploy').length === 1);
     const { op: stopping } = await harness.bot.controller.request('stop', { user: 'U0BOB', channel: 'C0LAB' });
     const [startView, stopView] = await Promise.all([starting.done, stopping.done]);
 
@@ -277,4 +297,5 @@ describe('stopping the pod', () => {
     expect(stopView.phase).toBe('succeeded');
     expect(harness.sim.podByName('monai-label')?.desiredStatus).toBe('EXITED');
   });
+});
 });
