@@ -125,8 +125,8 @@ describe('logs and restart', () => {
     const restart = await command(pod, 'restart');
     expect(restart.text).toContain('is ready again');
     expect(pod.serverPid()).not.toBe(before);
-    expect(pod.harness.sim.callsTo('podResume')).toHaveLength(0);
-    expect(pod.harness.sim.callsTo('podStop')).toHaveLength(0);
+    expect(pod.harness.sim.callsTo('resume')).toHaveLength(0);
+    expect(pod.harness.sim.callsTo('stop')).toHaveLength(0);
   }, 120_000);
 
   it('refuses logs and restart while the pod is stopped', async () => {

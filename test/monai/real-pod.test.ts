@@ -33,7 +33,7 @@ describe('MONAI Label on a real sshd and a real venv', () => {
     const info = (await (await fetch(`${url}/info/`)).json()) as { models: Record<string, unknown> };
     expect(Object.keys(info.models)).toContain('deepgrow_3d');
     // The deploy carried the bot's key for sshd, and the tutorial's pieces are on the volume.
-    expect(pod.harness.sim.deployInputs[0]?.['env']).toEqual([{ key: 'PUBLIC_KEY', value: pod.harness.sshKey.publicKey }]);
+    expect(pod.harness.sim.deployRequests[0]?.env).toEqual([{ key: 'PUBLIC_KEY', value: pod.harness.sshKey.publicKey }]);
     expect(await readVolumeFile(pod, 'deepgrow.sh')).toContain(
       `exec monailabel start_server --app '${pod.volume}/venv/radiology' --studies '${pod.orthanc.url}' --conf models 'deepgrow_2d,deepgrow_3d' --conf sam2 false`,
     );
@@ -90,7 +90,7 @@ describe('MONAI Label on a real sshd and a real venv', () => {
 
     expect(textOf(surface.posts[0]!.versions.at(-1)!)).toContain('Models:* deepedit');
     expect(pod.serverPid()).not.toBe(before);
-    expect(pod.harness.sim.callsTo('podResume')).toHaveLength(0);
+    expect(pod.harness.sim.callsTo('resume')).toHaveLength(0);
     expect(pod.harness.sim.deployInputs).toHaveLength(1);
   }, 120_000);
 });

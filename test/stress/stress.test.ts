@@ -48,7 +48,7 @@ describe('the whole lab at 9 a.m.', () => {
     expect(audited).toHaveLength(200);
     expect(audited.every((entry) => entry.outcome.length > 0)).toBe(true);
     // The status answers came from the cache: far fewer RunPod reads than requests.
-    expect(harness.sim.callsTo('myself').length).toBeLessThan(120);
+    expect(harness.sim.callsTo('listPods').length).toBeLessThan(120);
     expect(rejections).toEqual([]);
     expect(harness.logs()).not.toContain('"level":"error"');
   }, 120_000);

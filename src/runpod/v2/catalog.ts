@@ -30,7 +30,7 @@ export class V2Catalog {
   async gpus(cloud: CloudType, countryCode: string, signal?: AbortSignal): Promise<WireGpuTypes['gpus']> {
     const answer = await this.transport.call(
       {
-        operation: 'listGpuTypes',
+        operation: 'gpuTypes',
         method: 'GET',
         path: '/catalog/gpus',
         // cloud and countryCodes are only honoured with include=AVAILABILITY (a 400 otherwise).

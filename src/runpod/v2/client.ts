@@ -53,7 +53,7 @@ export class RestV2RunPod implements RunPodApi {
 
   /** Pods first: when they cannot be read there is nothing to show, and no balance is asked for. */
   async snapshot(signal?: AbortSignal): Promise<Snapshot> {
-    const answer = await this.http.call({ operation: 'listPods', method: 'GET', path: '/pods', idempotent: true }, signal);
+    const answer = await this.http.call({ operation: 'snapshot', method: 'GET', path: '/pods', idempotent: true }, signal);
     const parsed = wirePodList.safeParse(answer);
     if (!parsed.success) throw new BotError('RUNPOD_TRANSIENT', { message: 'RunPod sent a pod list the bot cannot read.' });
     const pods = parsed.data.pods.map((pod) => toPod(pod, this.catalog.names));
@@ -62,7 +62,7 @@ export class RestV2RunPod implements RunPodApi {
 
   async getPod(podId: string, signal?: AbortSignal): Promise<Pod | null> {
     try {
-      return this.pod(await this.http.call({ operation: 'getPod', method: 'GET', path: `/pods/${encodeURIComponent(podId)}`, idempotent: true }, signal));
+      return this.pod(await this.http.call({ operation: 'pod', method: 'GET', path: `/pods/${encodeURIComponent(podId)}`, idempotent: true }, signal));
     } catch (error) {
       if (error instanceof V2Failure && error.status === 404) return null;
       throw error;
@@ -82,7 +82,7 @@ export class RestV2RunPod implements RunPodApi {
         if (dataCenterIds.length === 0) {
           throw new BotError('RUNPOD_NO_CAPACITY', { message: `RunPod lists no ${cloudName(cloud)} data center in ${spec.countryCode}.` });
         }
-        const answer = await this.http.call({ operation: 'createPod', method: 'POST', path: '/pods', body: createPodBody(spec, cloud, dataCenterIds), idempotent: false }, signal);
+        const answer = await this.http.call({ operation: 'deploy', method: 'POST', path: '/pods', body: createPodBody(spec, cloud, dataCenterIds), idempotent: false }, signal);
         return this.pod(answer);
       } catch (error) {
         if (!isBotError(error, 'RUNPOD_NO_CAPACITY')) throw error;
@@ -105,7 +105,7 @@ export class RestV2RunPod implements RunPodApi {
   private async action(podId: string, action: 'start' | 'stop', signal?: AbortSignal): Promise<Pod> {
     try {
       return this.pod(
-        await this.http.call({ operation: `podAction ${action}`, method: 'POST', path: `/pods/${encodeURIComponent(podId)}/action`, body: { action }, idempotent: true }, signal),
+        await this.http.call({ operation: action === 'start' ? 'resume' : 'stop', method: 'POST', path: `/pods/${encodeURIComponent(podId)}/action`, body: { action }, idempotent: true }, signal),
       );
     } catch (error) {
       if (!(error instanceof V2Failure) || error.status !== 409) throw error;
@@ -127,7 +127,7 @@ export class RestV2RunPod implements RunPodApi {
 
   async terminate(podId: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.http.call({ operation: 'deletePod', method: 'DELETE', path: `/pods/${encodeURIComponent(podId)}`, idempotent: true }, signal);
+      await this.http.call({ operation: 'terminate', method: 'DELETE', path: `/pods/${encodeURIComponent(podId)}`, idempotent: true }, signal);
     } catch (error) {
       // Already gone (or gone by an earlier attempt whose answer was lost): what was asked for.
       if (error instanceof V2Failure && error.status === 404) return;

@@ -44,7 +44,7 @@ export async function readLogTail(transport: V2Transport, podId: string, lines: 
       signal: AbortSignal.any(signals),
     });
     if (!response.ok) {
-      throw classifyAnswer('getPodLogs', response.status, response.headers.get('content-type') ?? '', await response.text(), response.headers, options.clock.now());
+      throw classifyAnswer('logs', response.status, response.headers.get('content-type') ?? '', await response.text(), response.headers, options.clock.now());
     }
     rearm();
     const decoder = new TextDecoder();

@@ -6,7 +6,7 @@ import { classifyAnswer, V2Failure } from './problems.js';
 export type V2TransportOptions = RunPodConnection;
 
 export interface V2Request {
-  /** For logs and errors, e.g. "createPod". */
+  /** For logs, /healthz and errors, in the GraphQL adapter's words: "snapshot", "deploy", "stop"… */
   operation: string;
   method: 'GET' | 'POST' | 'DELETE';
   /** Below the base, e.g. /pods/abc/action. */
