@@ -22,7 +22,8 @@ try {
 } finally {
   await fakes.close();
 }
-report(await apiEconomy());
+report(await apiEconomy('v2'));
+report(await apiEconomy('graphql'));
 report(await startOverhead());
 
 const missed = figures.filter((figure) => !figure.ok);

@@ -17,11 +17,12 @@ export interface RunPodApiDeps {
   baseDelayMs?: number;
   maxDelayMs?: number;
   logQuietMs?: number;
+  balanceMaxAgeMs?: number;
 }
 
 /** The adapter RUNPOD_API names: REST v2 (default) or GraphQL, behind the same interface. */
 export function createRunPodApi(settings: RunPodSettings & { apiKey: string }, deps: RunPodApiDeps): RunPodApi {
-  const { logQuietMs, ...common } = deps;
+  const { logQuietMs, balanceMaxAgeMs, ...common } = deps;
   if (settings.api === 'graphql') return new GraphQLRunPod({ url: settings.apiUrl, apiKey: settings.apiKey, ...common });
   return new RestV2RunPod({
     url: settings.apiUrl,
@@ -29,5 +30,6 @@ export function createRunPodApi(settings: RunPodSettings & { apiKey: string }, d
     apiKey: settings.apiKey,
     ...common,
     ...(logQuietMs !== undefined ? { logQuietMs } : {}),
+    ...(balanceMaxAgeMs !== undefined ? { balanceMaxAgeMs } : {}),
   });
 }

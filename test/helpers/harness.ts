@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../../src/log.js';
 import { blocksToText, type Message } from '../../src/messages/blocks.js';
 import { Redactor } from '../../src/redact.js';
 import type { RunPodApi } from '../../src/runpod/api.js';
-import { createRunPodApi } from '../../src/runpod/factory.js';
+import { createRunPodApi, type RunPodApiDeps } from '../../src/runpod/factory.js';
 import { RunPodSimulator, type SimulatorOptions } from '../../src/runpod/simulator/simulator.js';
 import { defaultAfterReady } from '../../src/pod/start.js';
 import { generateKeyPair, type KeyPair } from '../../src/ssh/keys.js';
@@ -49,6 +49,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** The adapter (and the simulator's API it talks to); default: defaultApi(env). */
   api?: RunPodApiName;
+  /** Overrides of the adapter's settings (tests read the balance fresh unless they say otherwise). */
+  runpod?: Partial<RunPodApiDeps>;
   simulator?: Partial<SimulatorOptions>;
   env?: Env;
   bot?: Partial<BotDeps>;
@@ -88,7 +90,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logger = createLogger({ level: options.logLevel ?? 'debug', format: 'json', redactor, stream });
   const runpod = createRunPodApi(
     { ...config.runpod, apiKey: config.runpod.apiKey ?? '' },
-    { clock: systemClock, logger, placement: config.pod, baseDelayMs: 5, maxDelayMs: 40, timeoutMs: 2000, logQuietMs: 300 },
+    { clock: systemClock, logger, placement: config.pod, baseDelayMs: 5, maxDelayMs: 40, timeoutMs: 2000, logQuietMs: 300, balanceMaxAgeMs: 0, ...options.runpod },
   );
   const store = openSqliteStore({ path: config.databasePath });
   const sshKey = options.sshKey ?? generateKeyPair();

@@ -54,7 +54,7 @@ async function setUp(options: { placement?: Placement; clock?: Clock; simClock?:
   const logger = options.logText ? createLogger({ level: 'debug', format: 'json', redactor: new Redactor([KEY]), stream }) : silentLogger();
   const runpod = createRunPodApi(
     { api: 'v2', apiKey: KEY, apiUrl: sim.v2Url, graphqlUrl: sim.url },
-    { clock: options.clock ?? systemClock, logger, placement: options.placement ?? { cloudType: 'COMMUNITY', countryCode: 'US' }, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 2000, logQuietMs: 200 },
+    { clock: options.clock ?? systemClock, logger, placement: options.placement ?? { cloudType: 'COMMUNITY', countryCode: 'US' }, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 2000, logQuietMs: 200, balanceMaxAgeMs: 0 },
   );
   return { sim, runpod };
 }

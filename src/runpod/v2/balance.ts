@@ -6,7 +6,10 @@ const BALANCE = `query Balance { myself { clientBalance currentSpendPerHr spendL
 /** After GraphQL answered that it is gone, ask again only this much later. */
 const GONE_BACKOFF_MS = 3_600_000;
 
-export type GraphQLBalanceOptions = Pick<RunPodConnection, 'url' | 'apiKey' | 'clock' | 'logger' | 'fetch' | 'timeoutMs'>;
+export type GraphQLBalanceOptions = Pick<RunPodConnection, 'url' | 'apiKey' | 'clock' | 'logger' | 'fetch' | 'timeoutMs'> & {
+  /** A balance read this recently is reused: it moves by cents an hour, and a channel full of /monai status need not double the calls. */
+  maxAgeMs?: number;
+};
 
 /**
  * The account's balance and spend: v2 has no route for them, so they stay on GraphQL, with the
@@ -17,6 +20,7 @@ export class GraphQLBalance {
   private readonly client: GraphQLClient;
   private goneUntil = 0;
   private failing = false;
+  private last: { account: Account; at: number } | null = null;
 
   constructor(private readonly options: GraphQLBalanceOptions) {
     this.client = new GraphQLClient(options.url, {
@@ -26,7 +30,9 @@ export class GraphQLBalance {
   }
 
   async read(signal?: AbortSignal): Promise<Account | null> {
-    if (this.options.clock.now() < this.goneUntil) return null;
+    const now = this.options.clock.now();
+    if (this.last && now - this.last.at < (this.options.maxAgeMs ?? 60_000)) return this.last.account;
+    if (now < this.goneUntil) return null;
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 10_000);
     try {
       const data = await this.client.request<{ myself: { clientBalance: number | null; currentSpendPerHr: number | null; spendLimit: number | null } | null }>({
@@ -36,7 +42,9 @@ export class GraphQLBalance {
       const me = data.myself;
       if (!me || typeof me.clientBalance !== 'number' || typeof me.currentSpendPerHr !== 'number') return this.unavailable('GraphQL answered without a balance');
       this.failing = false;
-      return { balance: me.clientBalance, spendPerHr: me.currentSpendPerHr, spendLimit: me.spendLimit ?? null };
+      const account = { balance: me.clientBalance, spendPerHr: me.currentSpendPerHr, spendLimit: me.spendLimit ?? null };
+      this.last = { account, at: now };
+      return account;
     } catch (error) {
       if (signal?.aborted) throw error;
       const status = error instanceof ClientError ? error.response.status : undefined;

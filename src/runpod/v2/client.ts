@@ -18,6 +18,8 @@ export interface RestV2RunPodOptions extends V2TransportOptions {
   placement: Placement;
   /** How long a log stream may stay silent before the bot takes the backfill as complete. */
   logQuietMs?: number;
+  /** How long a balance read over GraphQL is reused (default a minute). */
+  balanceMaxAgeMs?: number;
 }
 
 const clouds = (cloudType: DeploySpec['cloudType']): CloudType[] => (cloudType === 'ALL' ? ['COMMUNITY', 'SECURE'] : [cloudType]);
@@ -42,6 +44,7 @@ export class RestV2RunPod implements RunPodApi {
       logger: options.logger,
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.balanceMaxAgeMs !== undefined ? { maxAgeMs: options.balanceMaxAgeMs } : {}),
     });
   }
 
