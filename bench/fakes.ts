@@ -6,9 +6,9 @@ import { FakeSlack } from '../test/helpers/fake-slack.js';
 
 
 const fake = await new FakeSlack().start();
-const sim = await new RunPodSimulator({ apiKey: process.env['SIM_KEY'] ?? '', runtimeDelayMs: 10 }).start();
+const sim = await new RunPodSimulator({ apiKey: process.env['SIM_KEY'] ?? '', runtimeDelayMs: 10, v2RequestsPerMinute: 1_000_000 }).start();
 sim.addPod({ name: 'monai-label', desiredStatus: 'RUNNING' });
-process.stdout.write(`${JSON.stringify({ slackApiUrl: fake.apiUrl, runpodUrl: sim.url, responseBase: fake.responseUrl().replace(/[^/]+$/, '') })}\n`);
+process.stdout.write(`${JSON.stringify({ slackApiUrl: fake.apiUrl, runpodUrl: sim.v2Url, responseBase: fake.responseUrl().replace(/[^/]+$/, '') })}\n`);
 process.stdin.resume().on('end', () => {
   void Promise.all([sim.close(), fake.close()]).then(() => process.exit(0));
 });

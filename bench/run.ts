@@ -30,7 +30,8 @@ try {
 } finally {
   await fakes.close();
 }
-await measure('RunPod API economy', apiEconomy);
+await measure('RunPod API economy (REST v2)', () => apiEconomy('v2'));
+await measure('RunPod API economy (GraphQL)', () => apiEconomy('graphql'));
 await measure('start overhead', startOverhead);
 
 const measured = figures.filter((figure) => figure.value !== null);

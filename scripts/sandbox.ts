@@ -33,7 +33,8 @@ const env: Record<string, string> = {
   SLACK_APP_TOKEN: APP_TOKEN,
   SLACK_API_URL: slack.apiUrl,
   RUNPOD_API_KEY: 'simulator-key',
-  RUNPOD_API_URL: world.simulator.url,
+  RUNPOD_API: world.config.runpod.api,
+  RUNPOD_API_URL: world.apiUrl,
   SSH_PRIVATE_KEY_PATH: keyPath,
   SSH_USER: config.ssh.user,
   VOLUME_MOUNT_PATH: config.pod.volumeMountPath,
@@ -45,7 +46,7 @@ const env: Record<string, string> = {
 };
 writeFileSync(ENV_FILE, `# Written by npm run sandbox: every link points at a fake on this machine.\n${Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n')}\n`);
 for (const note of world.notes.filter((note) => !note.startsWith('No RUNPOD_API_KEY'))) print(note);
-print(`Sandbox: fake Slack ${slack.apiUrl}, RunPod simulator ${world.simulator.url}, Orthanc ${env['DICOMWEB_URL']}`);
+print(`Sandbox: fake Slack ${slack.apiUrl}, RunPod simulator ${world.apiUrl}, Orthanc ${env['DICOMWEB_URL']}`);
 print(`Settings written to ${ENV_FILE}. In another terminal, in this folder:`);
 print(`  npm run check -- --dotenv ${ENV_FILE}`);
 print(`  npm start -- --dotenv ${ENV_FILE}`);

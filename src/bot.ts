@@ -228,6 +228,7 @@ export function createBot(deps: BotDeps): Bot {
     progressIntervalMs: deps.progressIntervalMs ?? 2000,
     statusMaxAgeMs: deps.statusMaxAgeMs ?? 10_000,
     timeZone: config.costs.timeZone,
+    redact: (text) => redactor.redact(text),
     readLog: (lines) => readServerLog({ runpod: deps.runpod, snapshots, store, connector, redactor, podName: config.pod.name, volume }, lines),
     keep: (user, duration) => guard.keep(user, duration),
     costs: () => digests.privateMessage(),

@@ -65,6 +65,12 @@ export const ERROR_CATALOG = {
     retryable: false,
     topic: 'start-stop',
   },
+  POD_ERROR: {
+    summary: 'RunPod reports the pod in an error state: its container could not run.',
+    action: '`/monai start` tries to start it again; an admin can terminate it (`/monai terminate`) and a new start deploys a fresh pod. RunPod’s own log lines are above.',
+    retryable: false,
+    topic: 'runpod-refused',
+  },
   POD_NOT_RUNNING: {
     summary: 'The pod is not running.',
     action: 'Run `/monai start`: it starts the pod and MONAI Label with it.',

@@ -11,7 +11,7 @@ import { Redactor } from './redact.js';
 import type { SimulatedWorld } from './console/simulated-world.js';
 import { isBotError } from './errors.js';
 import type { RunPodApi } from './runpod/api.js';
-import { GraphQLRunPod } from './runpod/graphql-client.js';
+import { createRunPodApi } from './runpod/factory.js';
 import { loadKeyPairLazily, type KeyPair } from './ssh/keys.js';
 import { troubleshootMessage } from './messages/knowledge.js';
 import { createSlackApp } from './slack/app.js';
@@ -100,7 +100,7 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
   let health: HealthMonitor | undefined;
   if (config.runpod.apiKey && sshKey) {
     const onCall = (result: { ok: boolean; operation: string; error?: { code: string } }) => health?.recordRunPodCall(result);
-    runpod = new GraphQLRunPod({ url: config.runpod.apiUrl, apiKey: config.runpod.apiKey, clock: systemClock, logger, onCall });
+    runpod = createRunPodApi({ ...config.runpod, apiKey: config.runpod.apiKey }, { clock: systemClock, logger, onCall, placement: config.pod });
     if (consoleMode) say('Using your RunPod account: pods are real and bill by the hour.');
   } else {
     // Loaded only here: the simulator, the simulated pod host and graphql-js stay out of a Slack bot's memory.

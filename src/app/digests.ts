@@ -29,11 +29,15 @@ export class Digests {
     const snapshot = await this.deps.snapshots.fetch();
     const since = now - 7 * DAY;
     const registered = await store.pods.get(this.deps.podName);
+    // Without a balance from RunPod, the newest one sampled stands in, however old (it says its age).
+    const lastKnownAccount = snapshot.account ? null : (await store.samples.accounts(now - settings.retentionDays * DAY)).at(-1) ?? null;
     return buildDigest({
       now,
       pods: snapshot.pods,
       account: snapshot.account,
-      podSamples: await store.samples.pods(since),
+      lastKnownAccount,
+      // Samples older than a week only date a stop RunPod does not date (v2 has no lastStatusChange).
+      podSamples: await store.samples.pods(now - Math.max(7, settings.staleDays + 1) * DAY),
       accountSamples: await store.samples.accounts(since),
       idle: await store.idle.all(),
       startedBy: new Map(registered?.startedBy ? [[registered.podId, registered.startedBy]] : []),

@@ -4,7 +4,7 @@ import { webApi } from '@slack/bolt';
 import type { Config, SlackConfig } from '../config/load.js';
 import { isBotError } from '../errors.js';
 import { boltLogger, type Logger } from '../log.js';
-import { GraphQLRunPod } from '../runpod/graphql-client.js';
+import { createRunPodApi } from '../runpod/factory.js';
 import { loadKeyPair } from '../ssh/keys.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import { systemClock } from '../util/clock.js';
@@ -121,13 +121,29 @@ export function checkSigningSecret(): CheckResult {
   };
 }
 
+const API_NAME = { v2: 'REST API v2', graphql: 'GraphQL API' } as const;
+
+/** The key against the API the bot uses (RUNPOD_API), and the balance, which v2 reads over GraphQL. */
 export async function checkRunPod(config: Config, options: CheckOptions): Promise<CheckResult> {
   const title = 'RunPod API key';
   if (!config.runpod.apiKey) return { title, status: 'skip', detail: 'RUNPOD_API_KEY is empty: the local console uses the built-in simulator' };
-  const runpod = new GraphQLRunPod({ url: config.runpod.apiUrl, apiKey: config.runpod.apiKey, clock: systemClock, logger: options.logger, attempts: 1, timeoutMs: options.timeoutMs });
+  const runpod = createRunPodApi(
+    { ...config.runpod, apiKey: config.runpod.apiKey },
+    { clock: systemClock, logger: options.logger, placement: config.pod, attempts: 1, timeoutMs: options.timeoutMs },
+  );
   try {
     const { account, pods } = await runpod.snapshot();
-    const detail = `the account answers: balance $${account.balance.toFixed(2)}, spending $${account.spendPerHr.toFixed(2)}/hr now, ${pods.length} pod${pods.length === 1 ? '' : 's'}`;
+    const answers = `the account answers on RunPod’s ${API_NAME[config.runpod.api]} (RUNPOD_API=${config.runpod.api})`;
+    const count = `${pods.length} pod${pods.length === 1 ? '' : 's'}`;
+    if (!account) {
+      return {
+        title,
+        status: 'warn',
+        detail: `${answers}: ${count}; balance unavailable from RunPod (its GraphQL API at ${config.runpod.graphqlUrl} did not give it)`,
+        fix: 'pods work without it; the digest estimates the runway from the last balance it read. If GraphQL has been retired, nothing can bring the balance back: watch it in RunPod → Billing.',
+      };
+    }
+    const detail = `${answers}: balance $${account.balance.toFixed(2)}, spending $${account.spendPerHr.toFixed(2)}/hr now, ${count}`;
     if (account.balance <= 0) return { title, status: 'fail', detail, fix: 'add credit in RunPod → Billing: RunPod refuses to start pods at $0 and terminates pods without a network volume.' };
     if (account.balance < 5) return { title, status: 'warn', detail, fix: 'add credit in RunPod → Billing: an RTX 4090 pod costs about $0.69/hr.' };
     return { title, status: 'pass', detail };

@@ -42,6 +42,8 @@ export interface RouterDeps {
   /** How stale a status answer may be. */
   statusMaxAgeMs: number;
   timeZone: string;
+  /** Scrubs secrets from text that came from outside (RunPod's log). */
+  redact: (text: string) => string;
   /** The last lines of MONAI Label's log on the pod, already redacted. */
   readLog: (lines: number) => Promise<string>;
   keep: (user: string, duration: '1h' | '4h' | 'tomorrow') => Promise<KeepOutcome>;
@@ -186,9 +188,11 @@ export class CommandRouter {
           keptBy: idleState.keptBy,
         }
       : null;
+    const runpodLog = pod?.desiredStatus === 'ERROR' ? await this.runpodLog(pod.id) : null;
     return describeStatus({
       podName: this.deps.settings.name,
       pod,
+      runpodLog,
       namesakes: located.namesakes,
       unconfirmedDeploySentAt: this.deps.reconciler.pendingDeploy?.sentAt ?? null,
       account: snapshot.account,
@@ -196,6 +200,17 @@ export class CommandRouter {
       asOf: at,
       idle,
     });
+  }
+
+  /** RunPod's last lines for a pod in ERROR, redacted; null when RunPod has none to give. */
+  private async runpodLog(podId: string): Promise<string[] | null> {
+    try {
+      const lines = await this.deps.runpod.logs(podId, 10);
+      return lines ? this.deps.redact(lines.join('\n')).split('\n') : null;
+    } catch (error) {
+      this.deps.logger.warn('could not read RunPod’s log for a pod in ERROR', { podId, error });
+      return null;
+    }
   }
 
   /**

@@ -11,6 +11,30 @@ export interface SlackConfig {
   port: number;
 }
 
+export interface RunPodSettings {
+  api: 'v2' | 'graphql';
+  apiKey: string | undefined;
+  /** The v2 base (…/v2) or the GraphQL endpoint (…/graphql), whichever `api` says. */
+  apiUrl: string;
+  /** Where the balance is read: v2 has no balance route, GraphQL does while it lives. */
+  graphqlUrl: string;
+}
+
+export const RUNPOD_URLS = { v2: 'https://api.runpod.io/v2', graphql: 'https://api.runpod.io/graphql' } as const;
+
+/** GraphQL beside a v2 base, as on api.runpod.io: …/v2 → …/graphql. */
+export function graphqlBeside(v2Url: string): string {
+  const url = new URL(v2Url);
+  url.pathname = url.pathname.replace(/\/v2\/?$/, '').replace(/\/$/, '') + '/graphql';
+  url.search = '';
+  return url.toString();
+}
+
+function runpodSettings(api: 'v2' | 'graphql', apiKey: string | undefined, override: string | undefined): RunPodSettings {
+  const apiUrl = override ?? RUNPOD_URLS[api];
+  return { api, apiKey, apiUrl, graphqlUrl: api === 'graphql' ? apiUrl : graphqlBeside(apiUrl) };
+}
+
 export interface PodSettings {
   name: string;
   gpuTypes: readonly string[];
@@ -74,7 +98,7 @@ export interface Config {
   /** Where commands come from: Slack over a socket, Slack over HTTP, or the local console. */
   mode: 'socket' | 'http' | 'console';
   slack: SlackConfig | undefined;
-  runpod: { apiKey: string | undefined; apiUrl: string };
+  runpod: RunPodSettings;
   pod: PodSettings;
   ssh: SshSettings;
   monai: MonaiSettings;
@@ -178,7 +202,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     mode: !slackWanted ? 'console' : read.isSet('SLACK_APP_TOKEN') ? 'socket' : 'http',
     slack: slackWanted && botToken ? { botToken, signingSecret, appToken, apiUrl, port } : undefined,
-    runpod: { apiKey, apiUrl: read.must('RUNPOD_API_URL') },
+    runpod: runpodSettings(read.must('RUNPOD_API'), apiKey, read.get('RUNPOD_API_URL')),
     pod: {
       name: read.must('POD_NAME'),
       gpuTypes: read.must('GPU_TYPES'),

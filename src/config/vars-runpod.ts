@@ -9,11 +9,16 @@ export const RUNPOD_VARIABLES = {
     secret: true,
     schema: text('expected a RunPod API key (letters, digits, _ and -)', /^[A-Za-z0-9_-]{8,}$/),
   }),
+  RUNPOD_API: spec({
+    name: 'RUNPOD_API',
+    default: 'v2',
+    doc: 'RunPod API the bot uses: v2 (REST, the default) or graphql (RunPod retires it in early 2027)',
+    schema: z.enum(['v2', 'graphql'], { message: 'expected v2 or graphql' }),
+  }),
   RUNPOD_API_URL: spec({
     name: 'RUNPOD_API_URL',
-    default: 'https://api.runpod.io/graphql',
-    doc: 'RunPod GraphQL endpoint',
-    schema: url('RunPod’s GraphQL endpoint'),
+    doc: 'Override of RunPod’s API address: the v2 base (default https://api.runpod.io/v2; the balance is read from /graphql beside it) or, with RUNPOD_API=graphql, the GraphQL endpoint (default https://api.runpod.io/graphql)',
+    schema: url('RunPod’s API address'),
   }),
   POD_NAME: spec({
     name: 'POD_NAME',
@@ -33,7 +38,7 @@ export const RUNPOD_VARIABLES = {
   CLOUD_TYPE: spec({
     name: 'CLOUD_TYPE',
     default: 'COMMUNITY',
-    doc: 'COMMUNITY, SECURE or ALL',
+    doc: 'COMMUNITY, SECURE or ALL (v2 has no ALL: the bot tries COMMUNITY, then SECURE)',
     schema: z.enum(['COMMUNITY', 'SECURE', 'ALL'], { message: 'expected COMMUNITY, SECURE or ALL' }),
   }),
   COUNTRY_CODE: spec({

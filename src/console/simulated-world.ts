@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { RunPodApi } from '../runpod/api.js';
-import { GraphQLRunPod } from '../runpod/graphql-client.js';
+import { createRunPodApi } from '../runpod/factory.js';
 import type { PodServices } from '../runpod/simulator/services.js';
 import { RunPodSimulator } from '../runpod/simulator/simulator.js';
 import { FakeOrthanc } from '../sim/orthanc.js';
@@ -27,6 +27,8 @@ export interface SimulatedWorld {
   /** The configuration, pointed at the simulated pod's volume and Orthanc. */
   config: Config;
   runpod: RunPodApi;
+  /** Where the adapter in use (RUNPOD_API, v2 by default) reaches the simulator. */
+  apiUrl: string;
   sshKey: KeyPair;
   simulator: RunPodSimulator;
   /** One line each, for the console to say what is simulated. */
@@ -90,10 +92,15 @@ export async function startSimulatedWorld(config: Config, logger: Logger, option
       ...(orthanc ? { dicomwebUsername: undefined, dicomwebPassword: undefined } : {}),
     }),
   });
-  notes.push('No RUNPOD_API_KEY: using the built-in RunPod simulator (simulated pods, nothing is billed).');
+  notes.push(`No RUNPOD_API_KEY: using the built-in RunPod simulator over its ${config.runpod.api === 'v2' ? 'REST v2' : 'GraphQL'} API (simulated pods, nothing is billed).`);
+  const apiUrl = simulator.urlFor(config.runpod.api);
   return {
     config: simulated,
-    runpod: new GraphQLRunPod({ url: simulator.url, apiKey: SIMULATOR_KEY, clock: systemClock, logger }),
+    runpod: createRunPodApi(
+      { api: config.runpod.api, apiKey: SIMULATOR_KEY, apiUrl, graphqlUrl: simulator.url },
+      { clock: systemClock, logger, placement: config.pod },
+    ),
+    apiUrl,
     sshKey,
     simulator,
     notes,

@@ -7,6 +7,7 @@ import {
   hoursIn,
   runwayDays,
   stoppedAt,
+  stoppedSinceSamples,
   stoppedStoragePerHour,
   stoppedStoragePerMonth,
 } from './math.js';
@@ -15,7 +16,10 @@ import type { AccountSample, PodSample } from './samples.js';
 export interface DigestInput {
   now: number;
   pods: readonly Pod[];
-  account: Account;
+  /** Null when RunPod did not give the balance (v2 has none; GraphQL failed or is gone). */
+  account: Account | null;
+  /** The newest balance the sampler stored, for when `account` is null. */
+  lastKnownAccount?: AccountSample | null;
   /** The last seven days of samples. */
   podSamples: readonly PodSample[];
   accountSamples: readonly AccountSample[];
@@ -62,7 +66,7 @@ export type DigestWarning =
   | { kind: 'idle'; row: RunningRow }
   | { kind: 'not-answering'; row: RunningRow }
   | { kind: 'stale'; row: StoppedRow }
-  | { kind: 'runway'; days: number; balance: number; spendPerHr: number; withoutNetworkVolume: string[] };
+  | { kind: 'runway'; days: number; balance: number; spendPerHr: number; withoutNetworkVolume: string[]; estimated: boolean };
 
 export interface DigestView {
   at: number;
@@ -70,16 +74,33 @@ export interface DigestView {
   running: RunningRow[];
   stopped: StoppedRow[];
   account: {
-    balance: number;
+    /** RunPod's balance now; when RunPod did not give it, the last known one less the spend since; null when none is known. */
+    balance: number | null;
+    /** Null when RunPod gave the balance now; otherwise when the last known balance was read (or null with balance). */
+    balanceReadAt: number | null;
+    unavailable: boolean;
+    /** RunPod's spend rate, or (unavailable) the pods' own rates added up. */
     spendPerHr: number;
     spend24: number;
     avgSpendPerHr7d: number | null;
-    runwayDaysNow: number;
+    runwayDaysNow: number | null;
     runwayDays7d: number | null;
     /** How long the balance lasts with every pod stopped (only volumes billing). */
-    storageFloorDays: number;
+    storageFloorDays: number | null;
     spendLimit: number | null;
   };
+}
+
+/**
+ * The balance to reason with: RunPod's, or the last one sampled less what the pods have spent
+ * since (at the sampled average when there is one). Never a made-up $0.
+ */
+function knownBalance(input: DigestInput, spendPerHr: number, avg: number | null): { balance: number | null; readAt: number | null } {
+  if (input.account) return { balance: input.account.balance, readAt: null };
+  const last = input.lastKnownAccount ?? input.accountSamples.at(-1) ?? null;
+  if (!last) return { balance: null, readAt: null };
+  const spentSince = (Math.max(0, input.now - last.at) / HOUR) * (avg ?? spendPerHr);
+  return { balance: Math.max(0, last.balance - spentSince), readAt: last.at };
 }
 
 /** Everything the nightly digest and /monai costs show, from one snapshot and the samples. Pure. */
@@ -119,7 +140,7 @@ export function buildDigest(input: DigestInput): DigestView {
         networkVolume: pod.networkVolumeId !== null,
       });
     } else if (pod.desiredStatus === 'EXITED') {
-      const since = stoppedAt(pod.lastStatusChange);
+      const since = stoppedAt(pod.lastStatusChange) ?? stoppedSinceSamples(input.podSamples, pod.id);
       stopped.push({
         podId: pod.id,
         name: pod.name,
@@ -136,20 +157,26 @@ export function buildDigest(input: DigestInput): DigestView {
   const { account } = input;
   const avg = averageSpendPerHour(input.accountSamples, input.now);
   const floorPerHour = input.pods.reduce((sum, pod) => sum + (pod.networkVolumeId ? 0 : stoppedStoragePerHour(pod.volumeInGb)), 0);
+  const podsPerHour = running.reduce((sum, row) => sum + row.costPerHr, 0) + stopped.reduce((sum, row) => sum + row.storagePerMonth / 730, 0);
+  const spendPerHr = account?.spendPerHr ?? podsPerHour;
+  const { balance, readAt } = knownBalance(input, spendPerHr, avg);
+  const runway = (perHour: number | null) => (balance === null || perHour === null ? null : runwayDays(balance, perHour));
   const view: DigestView = {
     at: input.now,
     warnings: [],
     running,
     stopped,
     account: {
-      balance: account.balance,
-      spendPerHr: account.spendPerHr,
+      balance,
+      balanceReadAt: readAt,
+      unavailable: account === null,
+      spendPerHr,
       spend24: running.reduce((sum, row) => sum + row.spend24, 0),
       avgSpendPerHr7d: avg,
-      runwayDaysNow: runwayDays(account.balance, account.spendPerHr),
-      runwayDays7d: avg === null ? null : runwayDays(account.balance, avg),
-      storageFloorDays: runwayDays(account.balance, floorPerHour),
-      spendLimit: account.spendLimit,
+      runwayDaysNow: runway(spendPerHr),
+      runwayDays7d: runway(avg),
+      storageFloorDays: runway(floorPerHour),
+      spendLimit: account?.spendLimit ?? null,
     },
   };
   // Waste worth a line: a MONAI Label that does not answer, or a pod idle for at least one sampling interval now, or an hour today.
@@ -158,14 +185,15 @@ export function buildDigest(input: DigestInput): DigestView {
     else if (row.idleNowHours * HOUR >= input.sampleMs || row.idleHours24 >= 1) view.warnings.push({ kind: 'idle', row });
   }
   for (const row of stopped) if (row.daysStopped !== null && row.daysStopped > input.staleDays) view.warnings.push({ kind: 'stale', row });
-  const runway = Math.min(view.account.runwayDaysNow, view.account.runwayDays7d ?? Number.POSITIVE_INFINITY);
-  if (runway < input.runwayWarnDays) {
+  const days = Math.min(view.account.runwayDaysNow ?? Number.POSITIVE_INFINITY, view.account.runwayDays7d ?? Number.POSITIVE_INFINITY);
+  if (balance !== null && days < input.runwayWarnDays) {
     view.warnings.push({
       kind: 'runway',
-      days: runway,
-      balance: account.balance,
-      spendPerHr: account.spendPerHr,
+      days,
+      balance,
+      spendPerHr,
       withoutNetworkVolume: input.pods.filter((pod) => !pod.networkVolumeId).map((pod) => pod.name),
+      estimated: account === null,
     });
   }
   return view;

@@ -100,7 +100,7 @@ export class CostGuard {
       }
       samples.push(sample);
     }
-    await store.samples.add(samples, { at: now, balance: snapshot.account.balance, spendPerHr: snapshot.account.spendPerHr });
+    await store.samples.add(samples, snapshot.account ? { at: now, balance: snapshot.account.balance, spendPerHr: snapshot.account.spendPerHr } : null);
     await store.samples.prune(now - this.deps.settings.retentionDays * DAY);
   }
 

@@ -52,3 +52,14 @@ export function stoppedAt(lastStatusChange: string | null): number | null {
   const parsed = Date.parse(text);
   return Number.isFinite(parsed) ? parsed : null;
 }
+
+/**
+ * When a pod stopped, from the sampler's records, for when RunPod does not say (v2): the first
+ * EXITED sample after its last one that was not EXITED; when every sample is EXITED, the first
+ * sample (the stop is at least that old). Null without samples, or when the last one is not EXITED.
+ */
+export function stoppedSinceSamples(samples: readonly PodSample[], podId: string): number | null {
+  const own = samples.filter((sample) => sample.podId === podId).sort((a, b) => a.at - b.at);
+  const lastUp = own.findLastIndex((sample) => sample.status !== 'EXITED');
+  return own[lastUp + 1]?.at ?? null;
+}

@@ -75,7 +75,7 @@ export async function runDoctor(deps: DoctorDeps, report: (results: readonly Che
       const failure = asBotError(error);
       block('runpod', failure.message, failure.action);
     }
-    set('runpod', 'pass', `The key works; balance ${formatMoney(snapshot!.account.balance)}.`);
+    set('runpod', 'pass', `The key works; ${snapshot!.account ? `balance ${formatMoney(snapshot!.account.balance)}` : 'balance unavailable from RunPod'}.`);
 
     const { pod } = await locatePod({ runpod: deps.runpod, pods: deps.store.pods, podName: deps.podName }, snapshot!, deps.signal);
     if (!pod) block('pod', `There is no pod named ${deps.podName}.`, '`/monai start` deploys one.');

@@ -683,6 +683,7 @@ export const TOPICS: readonly Topic[] = [
       'runpod error',
       'deploy failed',
       'did not confirm the deploy',
+      'error state',
       'no pod from it',
       'deploy unconfirmed',
     ],

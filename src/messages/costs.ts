@@ -136,9 +136,23 @@ function warningLine(warning: DigestWarning): string {
       return `⚠️ *${warning.row.name}* has been stopped ${days(warning.row.daysStopped ?? 0)}; its ${warning.row.volumeGb} GB volume still costs ${formatMoney(warning.row.storagePerMonth)}/month. Terminate it if nothing on it is needed (an admin can).`;
     case 'runway': {
       const lost = warning.withoutNetworkVolume.length > 0 ? ` — that would be ${warning.withoutNetworkVolume.join(', ')}` : '';
-      return `🚨 The balance (${formatMoney(warning.balance)}) lasts about ${days(warning.days)}. At $0 RunPod stops every pod and *terminates pods without a network volume; their data cannot be recovered*${lost}. Add credit in RunPod → Billing.`;
+      const balance = warning.estimated ? `estimated from the last known balance, ≈ ${formatMoney(warning.balance)}` : formatMoney(warning.balance);
+      return `🚨 The balance (${balance}) lasts about ${days(warning.days)}. At $0 RunPod stops every pod and *terminates pods without a network volume; their data cannot be recovered*${lost}. Add credit in RunPod → Billing.`;
     }
   }
+}
+
+/** "Balance $12.40" — or, when RunPod did not give it, what is known instead and how old it is. */
+function balanceText(account: DigestView['account'], now: number): string {
+  if (!account.unavailable) return `Balance ${formatMoney(account.balance ?? 0)}`;
+  if (account.balance === null || account.balanceReadAt === null) return 'Balance unavailable from RunPod (none read yet)';
+  return `Balance unavailable from RunPod; ≈ ${formatMoney(account.balance)} estimated from the last known balance, read ${formatDuration(Math.max(0, now - account.balanceReadAt))} ago, less the sampled spend since`;
+}
+
+function runwayText(account: DigestView['account']): string {
+  const runway = account.runwayDays7d ?? account.runwayDaysNow;
+  if (runway === null) return 'runway unknown';
+  return `≈ ${days(runway)} at ${account.runwayDays7d === null ? (account.unavailable ? 'the pods’ current rates' : 'the current burn') : 'the 7-day average'}`;
 }
 
 export function digestMessages(view: DigestView, zone: string, quiet: boolean): { summary: Message; details: Message } {
@@ -147,7 +161,7 @@ export function digestMessages(view: DigestView, zone: string, quiet: boolean): 
   const totals = [
     `Running: ${plural(view.running.length, 'pod')}, ${formatMoney(view.running.reduce((sum, row) => sum + row.costPerHr, 0))}/hr`,
     `Stopped: ${plural(view.stopped.length, 'pod')}, ${formatMoney(view.stopped.reduce((sum, row) => sum + row.storagePerMonth, 0))}/month storage`,
-    `Balance ${formatMoney(account.balance)}, ≈ ${days(account.runwayDays7d ?? account.runwayDaysNow)} at ${account.runwayDays7d === null ? 'the current burn' : 'the 7-day average'}`,
+    `${balanceText(account, view.at)}, ${runwayText(account)}`,
   ].join(' · ');
   const warnings = view.warnings.map(warningLine);
   const summaryBlocks: Block[] = [section([head, ...(warnings.length > 0 ? warnings : ['✅ Nothing idle, nothing stale, enough credit.'])].join('\n')), context(`${totals} · details in the thread`)];
@@ -157,8 +171,10 @@ export function digestMessages(view: DigestView, zone: string, quiet: boolean): 
     '*Stopped pods*',
     ...(view.stopped.length > 0 ? view.stopped.map(stoppedLine) : ['• none']),
     '*Account*',
-    `Balance ${formatMoney(account.balance)} · spending ${formatMoney(account.spendPerHr)}/hr now${account.avgSpendPerHr7d !== null ? ` · 7-day average ${formatMoney(account.avgSpendPerHr7d)}/hr` : ''} · ≈ ${formatMoney(account.spend24)} on running pods in 24 h`,
-    `Runway ≈ ${days(account.runwayDaysNow)} at the current burn${account.runwayDays7d !== null ? `, ≈ ${days(account.runwayDays7d)} at the 7-day average` : ''}; storage-only floor ≈ ${days(account.storageFloorDays)} (every pod stopped, volumes still billing).`,
+    `${balanceText(account, view.at)} · spending ${formatMoney(account.spendPerHr)}/hr now${account.unavailable ? ' (the pods’ rates added up)' : ''}${account.avgSpendPerHr7d !== null ? ` · 7-day average ${formatMoney(account.avgSpendPerHr7d)}/hr` : ''} · ≈ ${formatMoney(account.spend24)} on running pods in 24 h`,
+    account.runwayDaysNow === null
+      ? 'Runway unknown: RunPod has not given the bot a balance yet (REST v2 has none; it is read over GraphQL).'
+      : `Runway ≈ ${days(account.runwayDaysNow)} at the current burn${account.runwayDays7d !== null ? `, ≈ ${days(account.runwayDays7d)} at the 7-day average` : ''}; storage-only floor ≈ ${days(account.storageFloorDays ?? Number.POSITIVE_INFINITY)} (every pod stopped, volumes still billing).`,
     ...(account.spendLimit !== null ? [`Spend limit ${formatMoney(account.spendLimit)}/hr.`] : []),
   ];
   return {

@@ -12,6 +12,7 @@ const STATE: Record<StatusView['state'], string> = {
   initializing: '🟡 Starting (no runtime yet)',
   'mapping-ports': '🟡 Starting (ports not mapped yet)',
   stopped: '⏹️ Stopped',
+  error: '🔴 In ERROR on RunPod',
   other: '❔ Unknown',
 };
 

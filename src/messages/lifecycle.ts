@@ -79,6 +79,12 @@ function followUps(view: OperationView): ButtonSpec[] {
       },
     ];
   }
+  if (view.error?.code === 'POD_ERROR') {
+    return [
+      { label: 'Try starting it again', command: 'start' },
+      { label: 'Terminate…', command: `terminate${bound}`, style: 'danger' },
+    ];
+  }
   if (view.phase === 'failed' && stillBilling(view)) return [{ label: 'Stop the pod', command: `stop${bound}`, style: 'danger' }];
   return [];
 }

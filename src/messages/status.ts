@@ -18,6 +18,8 @@ function headline(status: StatusView): string {
       return `🟡 ${name} is starting: RunPod is pulling the image and starting the container (no runtime yet). It bills ${formatMoney(status.pod?.costPerHr ?? 0)}/hr already.`;
     case 'mapping-ports':
       return `🟡 ${name} is running but RunPod has not mapped its ports yet. It bills ${formatMoney(status.pod?.costPerHr ?? 0)}/hr.`;
+    case 'error':
+      return `🔴 ${name} is in ERROR on RunPod: its container could not run. \`/monai start\` tries again; an admin can terminate it.`;
     case 'stopped':
       return `⏹️ ${name} is stopped. ${stoppedStorageLine(status.pod?.volumeGb ?? 0)}`;
     default:
@@ -34,6 +36,7 @@ export function statusMessage(status: StatusView, now: number, zone: string): Me
     lines.push(`💤 No activity for ${formatDuration(status.idle.idleMinutes * 60_000)}.`);
   }
   if (status.state === 'stopped' && status.lastStatusChange) lines.push(`RunPod: “${escapeSlack(status.lastStatusChange)}”`);
+  if (status.runpodLog && status.runpodLog.length > 0) lines.push(`RunPod’s log:\n\`\`\`${escapeSlack(status.runpodLog.join('\n')).replaceAll('```', "'''").slice(-1500)}\`\`\``);
   for (const other of status.namesakes) {
     const billing = other.status === 'RUNNING' ? `running and billing ${formatMoney(other.costPerHr)}/hr` : `${other.status.toLowerCase()}, its ${other.volumeGb} GB volume billing storage`;
     lines.push(`⚠️ Also named ${status.podName}: pod \`${other.id}\`, ${billing}. \`/monai stop\` stops every pod of this name.`);
@@ -48,6 +51,9 @@ export function statusMessage(status: StatusView, now: number, zone: string): Me
   if (!status.operation) {
     if (status.state === 'ready') blocks.push(actions([{ label: 'Stop', command: stopCommand(status), style: 'danger', confirm: stopConfirm(status) }]));
     if (status.state === 'stopped' || status.state === 'absent') blocks.push(actions([{ label: 'Start', command: 'start', style: 'primary' }]));
+    if (status.state === 'error') {
+      blocks.push(actions([{ label: 'Try starting it again', command: 'start', style: 'primary' }, { label: 'Terminate…', command: `terminate pod=${status.pod!.id}`, style: 'danger' }]));
+    }
   }
   const facts = [status.pod ? podLine(status.pod) : null, `as of ${formatDuration(Math.max(0, now - status.asOf))} ago`];
   if (status.account) facts.push(`balance ${formatMoney(status.account.balance)}, account spend ${formatMoney(status.account.spendPerHr)}/hr`);

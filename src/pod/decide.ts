@@ -103,6 +103,10 @@ function runningStep(input: DecideInput): Step {
     }
     return act({ kind: 'resume', podId, gpuCount: Math.max(1, live.gpuCount) }, 'PodRunning');
   }
+  if (live.desiredStatus === 'ERROR') {
+    const log = observation.runpodLog ?? [];
+    return fail(new BotError('POD_ERROR', { message: `RunPod reports pod ${podId} in ERROR: its container could not run.`, ...(log.length > 0 ? { details: log.join('\n') } : {}) }));
+  }
   if (live.desiredStatus !== 'RUNNING') return wait('PodRunning', `RunPod reports ${live.desiredStatus}`);
   // RUNNING alone is not readiness: the runtime and both public mappings must be there.
   if (!live.runtime) return wait('PodRunning', 'ContainerStarting');
@@ -149,7 +153,8 @@ function decideStopped(input: DecideInput): Step {
   for (const pod of observation.namesakes ?? []) if (!targets.has(pod.id)) targets.set(pod.id, pod);
   // A pod the bot asked to stop counts only as RunPod reads it back by its id.
   for (const [podId, pod] of observation.stopped) targets.set(podId, pod);
-  const billing = [...targets.values()].filter((pod): pod is Pod => !isGone(pod) && pod!.desiredStatus !== 'EXITED');
+  // A pod in ERROR has no running container to stop (RunPod refuses the action); it is named in the result.
+  const billing = [...targets.values()].filter((pod): pod is Pod => !isGone(pod) && pod!.desiredStatus !== 'EXITED' && pod!.desiredStatus !== 'ERROR');
   for (const pod of billing) {
     const sent = memory.stops[pod.id];
     if (!sent) return act({ kind: 'stop', podId: pod.id }, 'PodStopped');
@@ -178,7 +183,9 @@ function stoppedResult(input: DecideInput, stopped: readonly Pod[]): OperationRe
   const others = stopped.filter((pod) => observation.pod.kind !== 'pinned' || pod.id !== observation.pod.podId);
   const also = others.length > 0 ? `Also stopped: ${others.map((pod) => `\`${pod.id}\``).join(', ')} (named ${desired.podName} too).` : '';
   const already = Object.keys(input.memory.stops).length === 0 ? 'It was already stopped; nothing had to change.' : '';
-  const note = [already, also, caution.trim()].filter(Boolean).join(' ');
+  const failed = stopped.filter((pod) => pod.desiredStatus === 'ERROR');
+  const errors = failed.length > 0 ? `RunPod reports ${failed.map((pod) => `\`${pod.id}\``).join(', ')} in ERROR (no container running); an admin can terminate it.` : '';
+  const note = [already, also, errors, caution.trim()].filter(Boolean).join(' ');
   return { stoppedVolumesGb: stopped.map((pod) => pod.volumeInGb), ...(note ? { note } : {}) };
 }
 

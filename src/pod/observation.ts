@@ -20,6 +20,8 @@ export interface Observation {
   /** Pods this generation asked RunPod to stop, each read back by its id (null: RunPod says it is gone). */
   stopped: ReadonlyMap<string, Pod | null>;
   monai: MonaiObservation | null;
+  /** RunPod's own log for a pod it reports in ERROR (its last lines, redacted), else null. */
+  runpodLog: readonly string[] | null;
   /** A deploy RunPod never confirmed (its pod may still appear, carrying `nonce`), from this or an earlier generation. */
   unconfirmedDeploy: { nonce: string; sentAt: number } | null;
 }

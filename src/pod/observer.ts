@@ -82,7 +82,8 @@ export class Observer {
     let monai: MonaiObservation | null = null;
     if (desired.phase === 'running' && live && endpoints) monai = await this.observeMonai(desired, memory, live, endpoints, signal);
     else await this.closeSession();
-    return { at, pod, namesakes, stopped, monai, unconfirmedDeploy };
+    const runpodLog = live?.desiredStatus === 'ERROR' ? await this.runpodLog(live.id, signal) : null;
+    return { at, pod, namesakes, stopped, monai, unconfirmedDeploy, runpodLog };
   }
 
   private async observeMonai(desired: DesiredState, memory: ReconcileMemory, pod: Pod, endpoints: PodEndpoints, signal: AbortSignal): Promise<MonaiObservation> {
@@ -111,6 +112,18 @@ export class Observer {
       session.watch = session.agent!.watch(Math.max(1, deps.watchMaxMs / 1000), deps.onWake);
     }
     return { endpoints, info, ssh: { kind: 'connected' }, volume: session.volume, server: session.server, watch: session.watch?.facts() ?? null };
+  }
+
+  /** What RunPod's log says about a pod in ERROR; never fatal (GraphQL has no such log). */
+  private async runpodLog(podId: string, signal: AbortSignal): Promise<string[] | null> {
+    try {
+      const lines = await this.deps.runpod.logs(podId, 20, signal);
+      return lines ? this.deps.redactor.redact(lines.join('\n')).split('\n') : null;
+    } catch (error) {
+      signal.throwIfAborted();
+      this.deps.logger.debug('could not read RunPod’s log for a pod in ERROR', { podId, error });
+      return null;
+    }
   }
 
   /** The session for this container, a new one when the pod or its SSH address changed. */

@@ -4,7 +4,7 @@ import { apiUrl, podEndpoints } from './endpoints.js';
 import type { OperationView, PodSummary } from './operation.js';
 import { summarizePod } from './request.js';
 
-export type PodState = 'absent' | 'ready' | 'initializing' | 'mapping-ports' | 'stopped' | 'other';
+export type PodState = 'absent' | 'ready' | 'initializing' | 'mapping-ports' | 'stopped' | 'error' | 'other';
 
 export interface StatusView {
   podName: string;
@@ -21,6 +21,8 @@ export interface StatusView {
   namesakes: PodSummary[];
   /** A deploy RunPod never confirmed: a pod may still appear. */
   unconfirmedDeploySentAt: number | null;
+  /** RunPod's own last log lines for a pod in ERROR (redacted), when it has them. */
+  runpodLog: readonly string[] | null;
   asOf: number;
   /** From the cost guard: how long it has looked idle, and any keep in force. */
   idle: { idleMinutes: number | null; keptUntil: number | null; keptBy: string | null } | null;
@@ -29,6 +31,7 @@ export interface StatusView {
 export function podState(pod: Pod | null): PodState {
   if (!pod || pod.desiredStatus === 'TERMINATED') return 'absent';
   if (pod.desiredStatus === 'EXITED') return 'stopped';
+  if (pod.desiredStatus === 'ERROR') return 'error';
   if (pod.desiredStatus !== 'RUNNING') return 'other';
   if (!pod.runtime) return 'initializing';
   return podEndpoints(pod) ? 'ready' : 'mapping-ports';
@@ -39,6 +42,7 @@ export function describeStatus(input: {
   pod: Pod | null;
   namesakes: readonly Pod[];
   unconfirmedDeploySentAt: number | null;
+  runpodLog?: readonly string[] | null;
   account: Account | null;
   operation: OperationView | null;
   asOf: number;
@@ -59,6 +63,7 @@ export function describeStatus(input: {
     operation: input.operation,
     namesakes: input.namesakes.map(summarizePod),
     unconfirmedDeploySentAt: input.unconfirmedDeploySentAt,
+    runpodLog: state === 'error' ? (input.runpodLog ?? null) : null,
     asOf: input.asOf,
     idle: state === 'ready' ? (input.idle ?? null) : null,
   };

@@ -1,25 +1,13 @@
 import { GraphQLClient } from 'graphql-request';
-import { BotError, isBotError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { Clock } from '../util/clock.js';
-import { retry } from '../util/retry.js';
-import type { Account, DeploySpec, GpuTypeInfo, Pod, RunPodApi, Snapshot } from './api.js';
+import { BotError } from '../errors.js';
+import type { Account, DeploySpec, GpuTypeInfo, Placement, Pod, RunPodApi, Snapshot } from './api.js';
+import { retryRunPodCall, USER_AGENT, type RunPodConnection } from './connection.js';
 import { classifyRunPodFailure } from './errors.js';
 import * as ops from './operations.js';
-import { VERSION } from '../version.js';
 
-export interface GraphQLRunPodOptions {
-  url: string;
-  apiKey: string;
-  clock: Clock;
-  logger: Logger;
-  fetch?: typeof fetch;
-  timeoutMs?: number;
-  attempts?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  /** Called after every HTTP exchange with RunPod; feeds /healthz and the benchmarks. */
-  onCall?: (result: { ok: boolean; operation: string; error?: BotError }) => void;
+export interface GraphQLRunPodOptions extends RunPodConnection {
+  /** Where the bot deploys: gpuTypes() prices that cloud and country. */
+  placement?: Placement;
 }
 
 function parseEnv(entries: (string | null)[] | null): Record<string, string> {
@@ -66,11 +54,7 @@ export class GraphQLRunPod implements RunPodApi {
 
   constructor(private readonly options: GraphQLRunPodOptions) {
     this.client = new GraphQLClient(options.url, {
-      headers: {
-        Authorization: `Bearer ${options.apiKey}`,
-        // Cloudflare in front of RunPod blocks some default user agents.
-        'User-Agent': `monai-pod-bot/${VERSION} (node ${process.version})`,
-      },
+      headers: { Authorization: `Bearer ${options.apiKey}`, 'User-Agent': USER_AGENT },
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
@@ -92,23 +76,7 @@ export class GraphQLRunPod implements RunPodApi {
 
   /** Queries and idempotent mutations are retried; deploy is not (see deploy()). */
   private call<T>(operation: string, document: string, variables: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
-    return retry(() => this.once<T>(operation, document, variables, signal), {
-      attempts: this.options.attempts ?? 4,
-      baseDelayMs: this.options.baseDelayMs ?? 500,
-      maxDelayMs: this.options.maxDelayMs ?? 8_000,
-      shouldRetry: (error) => isBotError(error) && error.retryable,
-      requestedDelayMs: (error) =>
-        isBotError(error) && error.retryAfterSeconds !== undefined ? Math.min(60, error.retryAfterSeconds) * 1000 : undefined,
-      onRetry: (error, attempt, delayMs) =>
-        this.options.logger.warn('RunPod call failed, retrying', {
-          operation,
-          attempt,
-          delayMs: Math.round(delayMs),
-          reason: isBotError(error) ? error.message : String(error),
-        }),
-      clock: this.options.clock,
-      signal,
-    });
+    return retryRunPodCall(() => this.once<T>(operation, document, variables, signal), this.options, operation, signal);
   }
 
   async snapshot(signal?: AbortSignal): Promise<Snapshot> {
@@ -175,10 +143,12 @@ export class GraphQLRunPod implements RunPodApi {
   }
 
   async gpuTypes(ids: readonly string[], signal?: AbortSignal): Promise<GpuTypeInfo[]> {
+    const placement = this.options.placement;
+    const secure = placement?.cloudType === 'SECURE';
     const data = await this.call<{ gpuTypes: (ops.WireGpuType | null)[] | null }>(
       'gpuTypes',
       ops.GPU_TYPES,
-      { input: { ids: [...ids] }, price: { gpuCount: 1 } },
+      { input: { ids: [...ids] }, price: { gpuCount: 1, secureCloud: secure, ...(placement ? { countryCode: placement.countryCode } : {}) } },
       signal,
     );
     return (data.gpuTypes ?? []).flatMap((gpu) =>
@@ -190,9 +160,15 @@ export class GraphQLRunPod implements RunPodApi {
               memoryInGb: gpu.memoryInGb,
               pricePerHr: gpu.lowestPrice?.uninterruptablePrice ?? gpu.communityPrice ?? gpu.securePrice ?? null,
               stockStatus: gpu.lowestPrice?.stockStatus ?? null,
+              cloudType: secure ? ('SECURE' as const) : ('COMMUNITY' as const),
             },
           ]
         : [],
     );
+  }
+
+  /** GraphQL has no pod logs. */
+  async logs(): Promise<null> {
+    return null;
   }
 }

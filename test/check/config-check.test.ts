@@ -49,7 +49,7 @@ function goodEnv(): Record<string, string> {
     SLACK_APP_TOKEN: APP_TOKEN,
     SLACK_API_URL: fake.apiUrl,
     RUNPOD_API_KEY: RUNPOD_KEY,
-    RUNPOD_API_URL: sim.url,
+    RUNPOD_API_URL: sim.v2Url,
     SSH_PRIVATE_KEY_PATH: keyPath,
     DICOMWEB_URL: orthanc.url,
     DICOMWEB_USERNAME: 'bot',
@@ -166,7 +166,7 @@ describe('npm run check', () => {
     it(`fails on ${link}, says how to fix it, and passes the rest`, async () => {
       const env = goodEnv();
       await breakIt(env);
-      if (env['RUNPOD_API_URL'] !== sim.url) env['RUNPOD_API_URL'] = sim.url;
+      if (env['RUNPOD_API_URL'] !== sim.v2Url) env['RUNPOD_API_URL'] = sim.v2Url;
       const { code, out, lines } = await check(env);
 
       expect(code).toBe(1);

@@ -86,6 +86,13 @@ describe('configuration', () => {
     expect(problems({ CONTAINER_DISK_GB: '4.5' })).toEqual(['CONTAINER_DISK_GB: expected a whole number from 5 to 500 (got "4.5")']);
   });
 
+  it('uses REST v2 by default, GraphQL when asked, and reads the balance from GraphQL beside the v2 base', () => {
+    expect(loadConfig({}).runpod).toMatchObject({ api: 'v2', apiUrl: 'https://api.runpod.io/v2', graphqlUrl: 'https://api.runpod.io/graphql' });
+    expect(loadConfig({ RUNPOD_API: 'graphql' }).runpod).toMatchObject({ api: 'graphql', apiUrl: 'https://api.runpod.io/graphql', graphqlUrl: 'https://api.runpod.io/graphql' });
+    expect(loadConfig({ RUNPOD_API_URL: 'http://127.0.0.1:4000/runpod/v2/' }).runpod.graphqlUrl).toBe('http://127.0.0.1:4000/runpod/graphql');
+    expect(problems({ RUNPOD_API: 'rest' })).toEqual(['RUNPOD_API: expected v2 or graphql (got "rest")']);
+  });
+
   it('.env.example lists every variable with its default and a comment', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     const lines = example.split('\n');

@@ -96,3 +96,44 @@ describe('the digest', () => {
     expect(fine.at).toBe(NOW);
   });
 });
+
+describe('the digest when RunPod gives no balance (REST v2 has none; GraphQL failed or is gone)', () => {
+  const HOUR = 3_600_000;
+
+  it('says so, estimates from the last known balance with its age, and never shows $0', () => {
+    const input = { ...digestFixture(), account: null, lastKnownAccount: { at: NOW - 5 * HOUR, balance: 16, spendPerHr: 0.72 } };
+    const view = buildDigest(input);
+    // $16 five hours ago, less five hours at the 7-day average ($19.90 over 168 h). Spend now: $0.69/hr running plus $14/month of stopped volumes.
+    expect(view.account.balance).toBeCloseTo(16 - 5 * (19.9 / 168), 10);
+    expect(view.account).toMatchObject({ unavailable: true, balanceReadAt: NOW - 5 * HOUR, spendLimit: null });
+    const { summary, details } = digestMessages(view, 'UTC', false);
+    const text = `${textOf(summary)}\n${textOf(details)}`;
+    expect(text).toContain('Balance unavailable from RunPod; ≈ $15.41 estimated from the last known balance, read 5 h ago, less the sampled spend since');
+    expect(text).toContain('spending $0.71/hr now (the pods’ rates added up)');
+    expect(text).not.toContain('$0.00');
+    expect(view.warnings.find((warning) => warning.kind === 'runway')).toMatchObject({ estimated: true });
+  });
+
+  it('without any balance ever read: no runway, no warning about it, no $0', () => {
+    const view = buildDigest({ ...digestFixture(), account: null, accountSamples: [], lastKnownAccount: null });
+    expect(view.account).toMatchObject({ balance: null, runwayDaysNow: null, runwayDays7d: null });
+    expect(view.warnings.map((warning) => warning.kind)).toEqual(['idle', 'stale']);
+    const text = textOf(digestMessages(view, 'UTC', false).details);
+    expect(text).toContain('Balance unavailable from RunPod (none read yet)');
+    expect(text).toContain('Runway unknown');
+    expect(text).not.toContain('$0.00');
+  });
+
+  it('dates a stop RunPod does not date (v2) from the samples, so a stale pod is still flagged', () => {
+    const base = digestFixture();
+    const sample = (at: number, status: string) => ({ at, podId: 'podold00000002', name: 'old-training', status, gpuUtil: null, costPerHr: 1.64, volumeGb: 50, uptimeSeconds: null, idle: null, activity: null, monaiDown: null });
+    const podSamples = [sample(NOW - 9 * 24 * HOUR, 'RUNNING'), sample(NOW - 8 * 24 * HOUR, 'EXITED'), sample(NOW - HOUR, 'EXITED'), ...base.podSamples];
+    const pods = base.pods.map((pod) => ({ ...pod, lastStatusChange: null }));
+    const view = buildDigest({ ...base, pods, podSamples });
+    expect(view.stopped.map((row) => [row.name, row.daysStopped])).toEqual([
+      ['old-training', 8],
+      ['scratch', null],
+    ]);
+    expect(view.warnings.filter((warning) => warning.kind === 'stale').map((warning) => warning.kind === 'stale' && warning.row.name)).toEqual(['old-training']);
+  });
+});

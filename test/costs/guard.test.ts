@@ -191,7 +191,7 @@ describe('the cost guard, on a fake clock', () => {
   it('reports a stop RunPod refuses, never claims it, and tries again', async () => {
     const w = await world();
     await w.until(75);
-    w.h.sim.inject({ kind: 'error', message: 'Something went wrong. Please try again later or contact support.', code: 'INTERNAL_SERVER_ERROR' }, { operation: 'podStop', times: 1000 });
+    w.h.sim.inject({ kind: 'error', message: 'Something went wrong. Please try again later or contact support.', code: 'INTERNAL_SERVER_ERROR' }, { operation: 'stop', times: 1000 });
     await w.until(90);
 
     const warning = warnings(w.surface)[0]!;
@@ -200,9 +200,9 @@ describe('the cost guard, on a fake clock', () => {
     expect(text).toContain('may still be running and billing $0.69/hr');
     expect(text).not.toContain('Stopped at');
     expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('RUNNING');
-    const tries = w.h.sim.callsTo('podStop').length;
+    const tries = w.h.sim.callsTo('stop').length;
     await w.until(95);
-    expect(w.h.sim.callsTo('podStop').length).toBeGreaterThan(tries);
+    expect(w.h.sim.callsTo('stop').length).toBeGreaterThan(tries);
 
     w.h.sim.faults.length = 0;
     await w.until(100);

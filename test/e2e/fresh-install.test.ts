@@ -29,7 +29,7 @@ describe('a first start on an empty volume', () => {
     const info = (await (await fetch(`${url}/info/`)).json()) as { models: Record<string, unknown> };
     expect(Object.keys(info.models)).toContain('deepgrow_3d');
     // The deploy carried the bot's key for sshd, and the tutorial's pieces are on the volume.
-    expect(pod.harness.sim.deployInputs[0]?.['env']).toContainEqual({ key: 'PUBLIC_KEY', value: pod.harness.sshKey.publicKey });
+    expect(pod.harness.sim.deployRequests[0]?.env).toContainEqual({ key: 'PUBLIC_KEY', value: pod.harness.sshKey.publicKey });
     expect(await readVolumeFile(pod, 'deepgrow.sh')).toContain(
       `exec monailabel start_server --app '${pod.volume}/venv/radiology' --studies '${pod.orthanc.url}' --conf models 'deepgrow_2d,deepgrow_3d' --conf sam2 false`,
     );

@@ -7,7 +7,7 @@ import { startSimulatedWorld, type SimulatedWorld } from '../../src/console/simu
 import { silentLogger } from '../../src/log.js';
 import { generateKeyPair } from '../../src/ssh/keys.js';
 import { FakeSlack, SIGNING_SECRET, signedCommand, slashCommand } from '../helpers/fake-slack.js';
-import { eventually } from '../helpers/harness.js';
+import { eventually, RUNPOD_APIS } from '../helpers/harness.js';
 import { startBotProcess, type BotProcess } from '../helpers/bot-process.js';
 import { freePort } from '../helpers/sshd.js';
 
@@ -17,7 +17,7 @@ import { freePort } from '../helpers/sshd.js';
  * another, it must never deploy twice, never leave a pod billing unseen, and always finish what it
  * started in the message it started it in.
  */
-describe('restart safety', () => {
+describe.each(RUNPOD_APIS)('restart safety over RunPod’s %s API', (api) => {
   let dir: string;
   let world: SimulatedWorld;
   let fake: FakeSlack;
@@ -28,7 +28,9 @@ describe('restart safety', () => {
     dir = mkdtempSync(join(tmpdir(), 'monai-restart-'));
     const keyPath = join(dir, 'id_ed25519');
     writeFileSync(keyPath, generateKeyPair().privateKey, { mode: 0o600 });
-    world = await startSimulatedWorld(loadConfig({ SSH_PRIVATE_KEY_PATH: keyPath }), silentLogger());
+    world = await startSimulatedWorld(loadConfig({ SSH_PRIVATE_KEY_PATH: keyPath, RUNPOD_API: api }), silentLogger());
+    // The bot polls every 0.2 s here, far above RunPod's quota.
+    world.simulator.v2RequestsPerMinute = 1_000_000;
     fake = await new FakeSlack().start();
     env = {
       SLACK_BOT_TOKEN: 'xoxb-test-bot-token',
@@ -36,7 +38,8 @@ describe('restart safety', () => {
       SLACK_API_URL: fake.apiUrl,
       PORT: String(await freePort()),
       RUNPOD_API_KEY: 'simulator-key',
-      RUNPOD_API_URL: world.simulator.url,
+      RUNPOD_API: api,
+      RUNPOD_API_URL: world.apiUrl,
       DICOMWEB_URL: world.config.monai.dicomwebUrl!,
       VOLUME_MOUNT_PATH: world.config.pod.volumeMountPath,
       POD_PYTHON: world.config.monai.python,
@@ -110,7 +113,7 @@ describe('restart safety', () => {
     world.simulator.boot(world.simulator.podByName('monai-label')!);
     const again = await start();
     await eventually(() => fake.messages.get(ts)?.text.includes('is ready'), 60_000);
-    expect(world.simulator.callsTo('podResume')).toHaveLength(1);
+    expect(world.simulator.callsTo('resume')).toHaveLength(1);
     expect(world.simulator.deployInputs).toHaveLength(1);
     again.child.kill('SIGTERM');
     expect((await again.exited).code).toBe(0);

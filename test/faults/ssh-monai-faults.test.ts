@@ -28,7 +28,7 @@ async function stopsForReal(harness: Harness): Promise<void> {
   expect(stop.text).toContain('monai-label stopped');
   expect(stop.text).toContain('Compute billing has stopped.');
   expect(harness.sim.pod(pod.id).desiredStatus).toBe('EXITED');
-  expect(harness.sim.callsTo('podStop')).toHaveLength(1);
+  expect(harness.sim.callsTo('stop')).toHaveLength(1);
 }
 
 describe('a broken sshd on the pod (SSH_CONNECT_TIMEOUT_SECONDS=3)', () => {
@@ -127,7 +127,7 @@ describe('a real pod whose sshd starts late and whose MONAI Label dies after ser
     const status = await runCommand(pod.harness, 'status');
     expect(status.text).toContain('🟢 *monai-label* is running');
     expect(status.text).toContain('billing $0.69/hr');
-    expect(pod.harness.sim.callsTo('podStop')).toHaveLength(0);
+    expect(pod.harness.sim.callsTo('stop')).toHaveLength(0);
   }, 60_000);
 
   it('slow to start: /monai start brings MONAI Label back on the same pod, showing what it waits for', async () => {
@@ -141,7 +141,7 @@ describe('a real pod whose sshd starts late and whose MONAI Label dies after ser
     const seen = surface.posts[0]!.versions.map((version) => textOf(version)).join('\n');
     expect(seen).toContain('Waiting for MONAI Label to answer');
     expect(pod.harness.sim.deployInputs).toHaveLength(1);
-    expect(pod.harness.sim.callsTo('podResume')).toHaveLength(0);
+    expect(pod.harness.sim.callsTo('resume')).toHaveLength(0);
     expect(pod.events().filter((event) => event.event === 'start_server')).toHaveLength(2);
   }, 60_000);
 

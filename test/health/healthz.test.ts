@@ -92,7 +92,7 @@ describe('GET /healthz on a running bot', () => {
       SLACK_BOT_TOKEN: 'xoxb-health-bot',
       SLACK_API_URL: fake.apiUrl,
       RUNPOD_API_KEY: RUNPOD_KEY,
-      RUNPOD_API_URL: sim.url,
+      RUNPOD_API_URL: sim.v2Url,
       SSH_PRIVATE_KEY_PATH: keyPath,
       DICOMWEB_URL: 'http://127.0.0.1:9/dicom-web',
       DATABASE_PATH: join(dir, `bot-${Date.now()}.sqlite`),

@@ -8,7 +8,8 @@ import type { CommandContext, MessageRef, Surface } from '../../src/frontend/sur
 import { createLogger, type Logger } from '../../src/log.js';
 import { blocksToText, type Message } from '../../src/messages/blocks.js';
 import { Redactor } from '../../src/redact.js';
-import { GraphQLRunPod } from '../../src/runpod/graphql-client.js';
+import type { RunPodApi } from '../../src/runpod/api.js';
+import { createRunPodApi, type RunPodApiDeps } from '../../src/runpod/factory.js';
 import { RunPodSimulator, type SimulatorOptions } from '../../src/runpod/simulator/simulator.js';
 import type { Intent } from '../../src/pod/desired.js';
 import type { Requester, WantOutcome } from '../../src/pod/reconciler.js';
@@ -20,6 +21,16 @@ import { systemClock } from '../../src/util/clock.js';
 
 export const SIM_KEY = 'sim0key0for0tests0123456';
 
+/** Both adapters, for suites that run against each (describe.each). */
+export const RUNPOD_APIS = ['v2', 'graphql'] as const;
+export type RunPodApiName = (typeof RUNPOD_APIS)[number];
+
+/** The API a harness uses unless told: RUNPOD_API from the test's env, else the process's, else v2 (the bot's default). */
+export function defaultApi(env?: Env): RunPodApiName {
+  const chosen = env?.['RUNPOD_API'] ?? process.env['RUNPOD_API'] ?? 'v2';
+  return chosen === 'graphql' ? 'graphql' : 'v2';
+}
+
 export interface Harness {
   sim: RunPodSimulator;
   config: Config;
@@ -28,7 +39,8 @@ export interface Harness {
   store: Store;
   logger: Logger;
   redactor: Redactor;
-  runpod: GraphQLRunPod;
+  runpod: RunPodApi;
+  api: RunPodApiName;
   sshKey: KeyPair;
   dir: string;
   /** Everything logged so far, as text. */
@@ -37,6 +49,10 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
+  /** The adapter (and the simulator's API it talks to); default: defaultApi(env). */
+  api?: RunPodApiName;
+  /** Overrides of the adapter's settings (tests read the balance fresh unless they say otherwise). */
+  runpod?: Partial<RunPodApiDeps>;
   simulator?: Partial<SimulatorOptions>;
   env?: Env;
   bot?: Partial<BotDeps>;
@@ -49,12 +65,15 @@ export interface HarnessOptions {
 
 /** The bot wired to a RunPod simulator over real HTTP, with a temporary SQLite file. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const api = options.api ?? defaultApi(options.env);
   // By default the pod's image already serves MONAI Label (no SSH needed); real-pod.ts gives a real one.
-  const sim = await new RunPodSimulator({ apiKey: SIM_KEY, runtimeDelayMs: 30, services: runningMonai(), ...options.simulator }).start();
+  // No quota by default: tests poll far faster than a real bot (the quota has its own tests).
+  const sim = await new RunPodSimulator({ apiKey: SIM_KEY, runtimeDelayMs: 30, services: runningMonai(), v2RequestsPerMinute: 1_000_000, ...options.simulator }).start();
   const dir = mkdtempSync(join(tmpdir(), 'monai-pod-bot-'));
   const env: Env = {
     RUNPOD_API_KEY: options.apiKey ?? SIM_KEY,
-    RUNPOD_API_URL: sim.url,
+    RUNPOD_API: api,
+    RUNPOD_API_URL: sim.urlFor(api),
     DATABASE_PATH: join(dir, 'bot.sqlite'),
     RUNPOD_POLL_SECONDS: '0.05',
     POD_READY_TIMEOUT_MINUTES: '0.5',
@@ -70,15 +89,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logText += chunk.toString('utf8');
   });
   const logger = createLogger({ level: options.logLevel ?? 'debug', format: 'json', redactor, stream });
-  const runpod = new GraphQLRunPod({
-    url: sim.url,
-    apiKey: config.runpod.apiKey ?? '',
-    clock: systemClock,
-    logger,
-    baseDelayMs: 5,
-    maxDelayMs: 40,
-    timeoutMs: 2000,
-  });
+  const runpod = createRunPodApi(
+    { ...config.runpod, apiKey: config.runpod.apiKey ?? '' },
+    { clock: systemClock, logger, placement: config.pod, baseDelayMs: 5, maxDelayMs: 40, timeoutMs: 2000, logQuietMs: 300, balanceMaxAgeMs: 0, ...options.runpod },
+  );
   const store = openSqliteStore({ path: config.databasePath });
   const sshKey = options.sshKey ?? generateKeyPair();
   const bot = createBot({
@@ -100,6 +114,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     redactor,
     runpod,
+    api,
     sshKey,
     dir,
     logs: () => logText,

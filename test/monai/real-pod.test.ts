@@ -48,7 +48,7 @@ describe('MONAI Label on the pod’s SSH server and venv', () => {
 
     expect(textOf(surface.posts[0]!.versions.at(-1)!)).toContain('Models:* deepedit');
     expect(pod.serverPid()).not.toBe(before);
-    expect(pod.harness.sim.callsTo('podResume')).toHaveLength(0);
+    expect(pod.harness.sim.callsTo('resume')).toHaveLength(0);
     expect(pod.harness.sim.deployInputs).toHaveLength(1);
   }, 120_000);
 });

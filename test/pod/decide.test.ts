@@ -60,7 +60,7 @@ function desired(fields: Partial<DesiredState> = {}): DesiredState {
 }
 
 function observe(fields: Partial<Observation> = {}): Observation {
-  return { at: NOW, pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod() }, namesakes: null, stopped: new Map(), monai: null, unconfirmedDeploy: null, ...fields };
+  return { at: NOW, pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod() }, namesakes: null, stopped: new Map(), monai: null, unconfirmedDeploy: null, runpodLog: null, ...fields };
 }
 
 function memory(fields: Partial<ReconcileMemory> = {}): ReconcileMemory {
@@ -196,6 +196,7 @@ describe('decide: the pod half (desired running)', () => {
       {},
       'timeout PodRunning POD_START_TIMEOUT',
     ],
+    ['RunPod reports the pod in ERROR: fail with RunPod’s log, never wait for it', {}, { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ desiredStatus: 'ERROR', runtime: null }) }, runpodLog: ['[RunPod] image pull failed'] }, {}, 'fail POD_ERROR'],
     ['a restart with the pod stopped: refused, the pod is not touched', { restartNonce: 7 }, { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ desiredStatus: 'EXITED' }) } }, {}, 'fail POD_NOT_RUNNING'],
   ];
   it.each(cases)('%s', (_title, want, seen, remembered, expected) => {
@@ -282,6 +283,7 @@ describe('decide: stopping and terminating', () => {
       'act stop samename00002',
     ],
     ['a listing that misses the pinned pod changes nothing: it is read by its id', { phase: 'stopped' }, { namesakes: [] }, {}, 'act stop pinnedpod00001'],
+    ['a pod in ERROR has nothing to stop: done, and named', { phase: 'stopped' }, { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ desiredStatus: 'ERROR', runtime: null }) }, namesakes: [] }, {}, 'done'],
     ['terminate: the named pod', { phase: 'absent' }, {}, {}, 'act terminate pinnedpod00001'],
     ['terminated and gone: done', { phase: 'absent' }, { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: null } }, { terminate: { attempts: 1, polls: 1 } }, 'done'],
   ];

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../src/bot.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { eventually, RecordingSurface, runCommand, startHarness, textOf, want, type Harness } from '../helpers/harness.js';
+import { eventually, RecordingSurface, runCommand, RUNPOD_APIS, startHarness as startHarnessFor, textOf, want, type Harness, type HarnessOptions } from '../helpers/harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -22,19 +22,22 @@ async function stoppedPod(h: Harness) {
   return old;
 }
 
+describe.each(RUNPOD_APIS)('over RunPod’s %s API', (api) => {
+const startHarness = (options: HarnessOptions = {}) => startHarnessFor({ api, ...options });
+
 describe('1. a deploy whose answer is lost', () => {
   it('start new-pod: the pod RunPod created anyway is found by its mark, never a second one; a stop then stops it', async () => {
     harness = await startHarness();
     const old = await stoppedPod(harness);
     // RunPod creates the pod, but its answer comes after the client gave up, and the next listings miss it.
-    harness.sim.inject({ kind: 'slow', ms: 2400 }, { operation: 'podFindAndDeployOnDemand' });
+    harness.sim.inject({ kind: 'slow', ms: 2400 }, { operation: 'deploy' });
     harness.sim.listingLag = 3;
 
     const started = await runCommand(harness, 'start new-pod confirmed', undefined, { origin: 'console' });
 
     expect(started.text).toContain('monai-label is ready');
     expect(started.text).not.toContain('nothing is billing');
-    expect(harness.sim.callsTo('podFindAndDeployOnDemand')).toHaveLength(1);
+    expect(harness.sim.callsTo('deploy')).toHaveLength(1);
     const fresh = [...harness.sim.pods.values()].find((pod) => pod.id !== old.id)!;
     expect((await harness.store.pods.get('monai-label'))?.podId).toBe(fresh.id);
 
@@ -46,19 +49,19 @@ describe('1. a deploy whose answer is lost', () => {
 
   it('a gateway error after RunPod did the work (524): one deploy, and the pod is found', async () => {
     harness = await startHarness();
-    harness.sim.inject({ kind: 'lost-answer', status: 524 }, { operation: 'podFindAndDeployOnDemand' });
+    harness.sim.inject({ kind: 'lost', status: 524 }, { operation: 'deploy' });
 
     const started = await runCommand(harness, 'start');
 
     expect(started.text).toContain('monai-label is ready');
-    expect(harness.sim.callsTo('podFindAndDeployOnDemand')).toHaveLength(1);
+    expect(harness.sim.callsTo('deploy')).toHaveLength(1);
     expect(harness.sim.pods.size).toBe(1);
   });
 
   it('the pod shows up only after the bot stopped looking: nobody is told nothing bills; it is adopted and stopped when it appears', async () => {
     harness = await startHarness({ bot: { deployPendingMs: 1000 } });
     const old = await stoppedPod(harness);
-    harness.sim.inject({ kind: 'lost-answer', status: 502 }, { operation: 'podFindAndDeployOnDemand' });
+    harness.sim.inject({ kind: 'lost', status: 502 }, { operation: 'deploy' });
     harness.sim.listingLag = 1_000_000;
     const surface = new RecordingSurface();
     await harness.bot.start(surface, 'C0LAB', { firstSampleInMs: 86_400_000 });
@@ -145,7 +148,7 @@ describe('3. a listing that misses the pinned pod', () => {
     const started = await runCommand(harness, 'start');
     expect(started.text).toContain('monai-label is ready');
     expect(harness.sim.deployInputs).toHaveLength(1);
-    expect(harness.sim.callsTo('podResume')).toHaveLength(1);
+    expect(harness.sim.callsTo('resume')).toHaveLength(1);
   });
 
   it('a stop ends with every pod of the name stopped, and says which', async () => {
@@ -167,9 +170,9 @@ describe('4. a listing already in flight when a deploy is sent', () => {
   it('is not taken for the truth after the deploy: one deploy, the new pod pinned and guarded', async () => {
     harness = await startHarness();
     const old = await stoppedPod(harness);
-    harness.sim.inject({ kind: 'slow', ms: 800 }, { operation: 'myself' });
+    harness.sim.inject({ kind: 'slow', ms: 800 }, { operation: 'listPods' });
     const sampling = harness.bot.guard.tick('C0LAB');
-    await eventually(() => harness!.sim.callsTo('myself').length === 1);
+    await eventually(() => harness!.sim.callsTo('listPods').length === 1);
 
     const started = await runCommand(harness, 'start new-pod confirmed', undefined, { origin: 'console' });
     await sampling;
@@ -193,7 +196,7 @@ describe('5. a request left unfinished long ago', () => {
     const old = await stoppedPod(harness);
     const surface = new RecordingSurface();
     const { request } = await want(harness, 'start');
-    await eventually(() => harness!.sim.callsTo('podResume').length === 1);
+    await eventually(() => harness!.sim.callsTo('resume').length === 1);
     // The bot goes down mid-start; days later, someone stops the pod by hand.
     await harness.bot.shutdown(0);
     expect(request.view.note).toContain('Paused');
@@ -204,7 +207,7 @@ describe('5. a request left unfinished long ago', () => {
     await restarted.start(surface, 'C0LAB', { firstSampleInMs: 86_400_000 });
     await restarted.close();
 
-    expect(harness.sim.callsTo('podResume')).toHaveLength(1);
+    expect(harness.sim.callsTo('resume')).toHaveLength(1);
     expect(harness.sim.pod(old.id).desiredStatus).toBe('EXITED');
     const told = surface.texts().join('\n');
     expect(told).toContain('was asked for 3 days ago, longer than it may take');
@@ -240,4 +243,5 @@ describe('progress follows observations', () => {
     expect(none.text).toContain('monai-label: nothing to stop');
     expect(textOf(none.surface.posts[0]!.versions.at(-1)!)).not.toContain('⏹️ *monai-label stopped*');
   });
+});
 });

@@ -1,12 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SIM_GPU_TYPES } from '../../src/runpod/simulator/catalog.js';
-import { eventually, startHarness, want, type Harness } from '../helpers/harness.js';
+import { tutorialDeploy } from '../helpers/deploys.js';
+import { eventually, runCommand, RUNPOD_APIS, startHarness as startHarnessFor, want, type Harness, type HarnessOptions } from '../helpers/harness.js';
 
 let harness: Harness;
 
 afterEach(async () => {
   await harness?.close();
 });
+
+describe.each(RUNPOD_APIS)('over RunPod’s %s API', (api) => {
+const startHarness = (options: HarnessOptions = {}) => startHarnessFor({ api, ...options });
 
 async function start(h: Harness, options: { newPod?: boolean } = {}) {
   const { request } = await want(h, { kind: 'start', models: ['deepgrow_2d', 'deepgrow_3d'], newPod: options.newPod ?? false });
@@ -23,26 +27,7 @@ describe('starting the pod', () => {
     const view = await start(harness);
 
     expect(view.phase).toBe('succeeded');
-    expect(harness.sim.deployInputs).toEqual([
-      {
-        name: 'monai-label',
-        imageName: 'runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04',
-        gpuTypeId: 'NVIDIA GeForce RTX 4090',
-        gpuCount: 1,
-        cloudType: 'COMMUNITY',
-        countryCode: 'US',
-        containerDiskInGb: 10,
-        volumeInGb: 30,
-        volumeMountPath: '/workspace',
-        ports: '8000/tcp,22/tcp',
-        startSsh: true,
-        supportPublicIp: true,
-        env: [
-          { key: 'PUBLIC_KEY', value: harness.sshKey.publicKey },
-          { key: 'MONAI_POD_BOT_DEPLOY', value: expect.stringMatching(/^[0-9a-f-]{36}$/) },
-        ],
-      },
-    ]);
+    expect(harness.sim.deployInputs).toEqual([tutorialDeploy(api, harness.sshKey.publicKey)]);
     const pod = harness.sim.podByName('monai-label')!;
     const publicApi = pod.runtime!.ports.find((port) => port.privatePort === 8000 && port.isIpPublic)!;
     expect(view.result?.apiUrl).toBe(`http://127.0.0.1:${publicApi.publicPort}`);
@@ -63,7 +48,7 @@ describe('starting the pod', () => {
 
     const second = await start(harness);
 
-    expect(harness.sim.callsTo('podResume')).toHaveLength(1);
+    expect(harness.sim.callsTo('resume')).toHaveLength(1);
     expect(harness.sim.deployInputs).toHaveLength(1);
     expect(second.pod?.id).toBe(podId);
     expect(second.result?.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -79,7 +64,7 @@ describe('starting the pod', () => {
 
     expect(view.result?.reused).toBe(true);
     expect(harness.sim.deployInputs).toHaveLength(0);
-    expect(harness.sim.callsTo('podResume')).toHaveLength(0);
+    expect(harness.sim.callsTo('resume')).toHaveLength(0);
   });
 
   it('tries the next GPU type when RunPod has no capacity for the first', async () => {
@@ -89,7 +74,7 @@ describe('starting the pod', () => {
     const view = await start(harness);
 
     expect(view.phase).toBe('succeeded');
-    expect(harness.sim.deployInputs.map((input) => input['gpuTypeId'])).toEqual(['NVIDIA GeForce RTX 4090', 'NVIDIA GeForce RTX 3090']);
+    expect(harness.sim.deployRequests.map((input) => input.gpuTypeId)).toEqual(['NVIDIA GeForce RTX 4090', 'NVIDIA GeForce RTX 3090']);
     expect(view.pod?.gpu).toBe('RTX 3090');
   });
 
@@ -144,9 +129,9 @@ describe('starting the pod', () => {
 
   it('retries transient RunPod failures: 5xx, HTML pages, 429 with Retry-After, a reset', async () => {
     harness = await startHarness();
-    harness.sim.inject({ kind: 'status', status: 502 }, { operation: 'myself' });
-    harness.sim.inject({ kind: 'html', status: 520 }, { operation: 'myself' });
-    harness.sim.inject({ kind: 'status', status: 429, retryAfterSeconds: 1 }, { operation: 'myself' });
+    harness.sim.inject({ kind: 'status', status: 502 }, { operation: 'listPods' });
+    harness.sim.inject({ kind: 'html', status: 520 }, { operation: 'listPods' });
+    harness.sim.inject({ kind: 'status', status: 429, retryAfterSeconds: 1 }, { operation: 'listPods' });
 
     const began = Date.now();
     const view = await start(harness);
@@ -188,7 +173,7 @@ describe('starting the pod', () => {
 
     expect(status.text).toContain('is stopped');
     expect(status.text).not.toContain('40001');
-    expect(harness.sim.callsTo('podResume')).toHaveLength(1);
+    expect(harness.sim.callsTo('resume')).toHaveLength(1);
     expect(view.pod?.id).toBe(stopped.id);
     expect(view.result?.apiUrl).not.toBe('http://127.0.0.1:40001');
   });
@@ -234,7 +219,7 @@ describe('stopping the pod', () => {
   it('never claims a stop RunPod refused: retries, then reports that it may still bill', async () => {
     harness = await startHarness();
     await start(harness);
-    harness.sim.inject({ kind: 'error', message: 'Something went wrong. Please try again later or contact support.', code: 'INTERNAL_SERVER_ERROR' }, { operation: 'podStop', times: 50 });
+    harness.sim.inject({ kind: 'error', message: 'Something went wrong. Please try again later or contact support.', code: 'INTERNAL_SERVER_ERROR' }, { operation: 'stop', times: 50 });
 
     const { request } = await want(harness, 'stop');
     const view = await request.done;
@@ -255,9 +240,9 @@ describe('stopping the pod', () => {
 
   it('never tells a stop that nothing bills while a deploy is still on its way', async () => {
     harness = await startHarness();
-    harness.sim.inject({ kind: 'slow', ms: 500 }, { operation: 'podFindAndDeployOnDemand' });
+    harness.sim.inject({ kind: 'slow', ms: 500 }, { operation: 'deploy' });
     const { request: starting } = await want(harness, 'start');
-    await eventually(() => harness.sim.callsTo('podFindAndDeployOnDemand').length === 1);
+    await eventually(() => harness.sim.callsTo('deploy').length === 1);
     const { request: stopping } = await want(harness, 'stop', { user: 'U0BOB' });
     const [startView, stopView] = await Promise.all([starting.done, stopping.done]);
 
@@ -279,5 +264,31 @@ describe('stopping the pod', () => {
     expect(startView.note).toContain('asked to stop');
     expect(stopView.phase).toBe('succeeded');
     expect(harness.sim.podByName('monai-label')?.desiredStatus).toBe('EXITED');
+  });
+});
+});
+
+describe('a pod RunPod reports in ERROR (REST v2)', () => {
+  it('the start fails at once with RunPod’s own log and offers a retry or a terminate; status and stop say so', async () => {
+    const harness2 = await startHarnessFor({ api: 'v2', env: { ADMIN_USER_IDS: 'U0ADMIN' } });
+    try {
+      const pod = harness2.sim.addPod({ name: 'monai-label' });
+      await harness2.store.pods.set({ podName: 'monai-label', podId: pod.id, startedBy: 'U0ALICE', startedAt: 0 });
+      harness2.sim.setBootFailure(pod.id, ['docker: Error response from daemon: manifest unknown']);
+
+      const started = await runCommand(harness2, 'start');
+      expect(started.text).toContain(`RunPod reports pod ${pod.id} in ERROR: its container could not run.`);
+      expect(started.text).toContain('manifest unknown');
+      expect(started.text).toContain('[Try starting it again] → type: /monai start');
+      expect(started.text).toContain(`[Terminate…] → type: /monai terminate pod=${pod.id}`);
+
+      const status = await runCommand(harness2, 'status');
+      expect(status.text).toContain('is in ERROR on RunPod');
+      expect(status.text).toContain('manifest unknown');
+      const stopped = await runCommand(harness2, 'stop');
+      expect(stopped.text).toContain(`RunPod reports \`${pod.id}\` in ERROR (no container running)`);
+    } finally {
+      await harness2.close();
+    }
   });
 });

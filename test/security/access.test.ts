@@ -127,7 +127,7 @@ describe('buttons', () => {
     await eventually(() => fake.responses.some((reply) => String(reply.body['text']).includes('already used by you')));
     await eventually(() => running.work.length >= 3);
     await running.settle();
-    expect(harness.sim.callsTo('podStop')).toHaveLength(1);
+    expect(harness.sim.callsTo('stop')).toHaveLength(1);
     expect(harness.sim.podByName('monai-label')?.desiredStatus).toBe('EXITED');
     const stops = fake.callsTo('chat.postMessage').filter((call) => String(call.args['text']).includes('Stopping') || String(call.args['text']).includes('stopped'));
     expect(stops).toHaveLength(1);

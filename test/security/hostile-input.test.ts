@@ -333,14 +333,14 @@ describe('secrets on every path, failures included', () => {
     const replies = () => f.responses.length;
 
     // RunPod fails the deploy with an error that quotes every secret.
-    h.sim.inject({ kind: 'error', message: `Invalid request: Authorization: Bearer ${RUNPOD_KEY}; ${ALL}` }, { operation: 'podFindAndDeployOnDemand' });
+    h.sim.inject({ kind: 'error', message: `Invalid request: Authorization: Bearer ${RUNPOD_KEY}; ${ALL}` }, { operation: 'deploy' });
     await signedCommand(url, slashCommand(f, 'start'));
     await f.waitFor(() => running!.work.length === 1);
     await running.settle();
     expect([...f.messages.values()][0]?.text).toContain('[redacted]');
 
     // RunPod errors on the listing that echo the secrets, for /monai status and /monai doctor.
-    h.sim.inject({ kind: 'error', message: `Something went wrong for ${ALL}`, code: 'INTERNAL_SERVER_ERROR' }, { operation: 'myself', times: 8 });
+    h.sim.inject({ kind: 'error', message: `Something went wrong for ${ALL}`, code: 'INTERNAL_SERVER_ERROR' }, { operation: 'listPods', times: 8 });
     h.bot.snapshots.invalidate();
     await signedCommand(url, slashCommand(f, 'status'));
     await f.waitFor(() => replies() >= 1);

@@ -35,7 +35,7 @@ describe('secrets', () => {
     // A hostile or buggy upstream that quotes credentials in its error text.
     harness.sim.inject(
       { kind: 'error', message: `Invalid request from key ${SIM_KEY} with header Authorization: Bearer ${SIM_KEY} token ${BOT_TOKEN}` },
-      { operation: 'podFindAndDeployOnDemand' },
+      { operation: 'deploy' },
     );
     running = await startSlack(harness, 'http');
     const { url, work } = running;

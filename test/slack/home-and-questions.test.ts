@@ -22,6 +22,7 @@ function status(fields: Partial<StatusView> = {}): StatusView {
     operation: null,
     namesakes: [],
     unconfirmedDeploySentAt: null,
+    runpodLog: null,
     asOf: NOW,
     idle: { idleMinutes: 42, keptUntil: null, keptBy: null },
     ...fields,

@@ -33,7 +33,7 @@ describe('the HTTP receiver', () => {
     const reply = await fake.waitFor(() => fake.responses[0]);
     expect(reply.body['response_type']).toBe('ephemeral');
     expect(String(reply.body['text'])).toContain('There is no pod named monai-label');
-    expect(harness.sim.callsTo('myself')).toHaveLength(1);
+    expect(harness.sim.callsTo('listPods')).toHaveLength(1);
   });
 
   it('still answers a command while Slack leaves earlier answers hanging', async () => {

@@ -51,7 +51,7 @@ describe('the whole lab at 9 a.m.', () => {
     expect(audited).toHaveLength(200);
     expect(audited.every((entry) => entry.outcome.length > 0)).toBe(true);
     // The status answers came from the cache: far fewer RunPod reads than requests.
-    expect(harness.sim.callsTo('myself').length).toBeLessThan(120);
+    expect(harness.sim.callsTo('listPods').length).toBeLessThan(120);
 
     // Whatever state the burst left, the next start brings the one pod up and posts its URL, and a stop stops it.
     const start = slashCommand(fake, 'start', 'U0ALICE', 'C0LAB');

@@ -5,13 +5,17 @@ import {
   buildSchema,
   execute,
   type DocumentNode,
+  type FragmentDefinitionNode,
   type GraphQLError,
+  type SelectionNode,
   Kind,
   parse,
   validate,
 } from 'graphql';
 import type { RequestContext } from './resolvers.js';
-import type { Fault, RunPodSimulator } from './simulator.js';
+import type { Fault, RunPodSimulator, SimOperation } from './simulator.js';
+import { applyTransportFault, readBody, send, TIMEOUT_PAGE } from './transport.js';
+import { handleV2 } from './v2/handler.js';
 
 const schema = buildSchema(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -20,66 +24,70 @@ export interface HttpHandle {
   close(): Promise<void>;
 }
 
-const CLOUDFLARE_PAGE = `<!DOCTYPE html>
-<html><head><title>Access denied | api.runpod.io used Cloudflare to restrict access</title></head>
-<body><h1>Error 1010</h1><p>The owner of this website (api.runpod.io) has banned your access based on your browser's signature.</p></body></html>`;
+const GRAPHQL_OPERATIONS: Record<string, SimOperation> = {
+  pod: 'getPod',
+  podFindAndDeployOnDemand: 'deploy',
+  podResume: 'resume',
+  podStop: 'stop',
+  podTerminate: 'terminate',
+  gpuTypes: 'gpuTypes',
+  dataCenters: 'dataCenters',
+};
 
-function rootFields(document: DocumentNode): string[] {
-  return document.definitions.flatMap((definition) =>
-    definition.kind === Kind.OPERATION_DEFINITION
-      ? definition.selectionSet.selections.flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : []))
-      : [],
-  );
+/** Field names selected directly under `selections`, following fragment spreads. */
+function selectedNames(document: DocumentNode, selections: readonly SelectionNode[]): string[] {
+  return selections.flatMap((selection) => {
+    if (selection.kind === Kind.FIELD) return [selection.name.value];
+    if (selection.kind === Kind.INLINE_FRAGMENT) return selectedNames(document, selection.selectionSet.selections);
+    const fragment = document.definitions.find(
+      (definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === selection.name.value,
+    );
+    return fragment ? selectedNames(document, fragment.selectionSet.selections) : [];
+  });
 }
 
-function send(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  response.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/html' : 'application/json', ...headers });
-  response.end(text);
+/** Root fields, plus the account operations they amount to (`myself { pods }` lists pods, `myself { clientBalance }` reads the balance). */
+function rootFields(document: DocumentNode): string[] {
+  return document.definitions.flatMap((definition) => {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) return [];
+    return definition.selectionSet.selections.flatMap((selection) => {
+      if (selection.kind !== Kind.FIELD) return [];
+      const name = selection.name.value;
+      if (name !== 'myself') return GRAPHQL_OPERATIONS[name] ? [name, GRAPHQL_OPERATIONS[name]] : [name];
+      const under = selectedNames(document, selection.selectionSet?.selections ?? []);
+      return [
+        name,
+        ...(under.includes('pods') ? ['listPods'] : []),
+        ...(under.some((field) => field === 'clientBalance' || field === 'currentSpendPerHr') ? ['balance'] : []),
+      ];
+    });
+  });
 }
 
 function errorsBody(errors: readonly GraphQLError[]) {
   return { errors: errors.map((error) => error.toJSON()) };
 }
 
-async function readBody(request: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Returns true when the fault fully answered (or dropped) the request. */
 async function applyFault(fault: Fault, request: http.IncomingMessage, response: http.ServerResponse): Promise<boolean> {
-  switch (fault.kind) {
-    case 'status':
-      send(
-        response,
-        fault.status,
-        { errors: [{ message: fault.status === 429 ? 'Too Many Requests' : `HTTP ${fault.status}` }] },
-        fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
-      );
-      return true;
-    case 'html':
-      send(response, fault.status, CLOUDFLARE_PAGE);
-      return true;
-    case 'slow':
-      await new Promise((resolve) => setTimeout(resolve, fault.ms));
-      return false;
-    case 'hang':
-      await new Promise<void>((resolve) => request.socket.once('close', () => resolve()));
-      return true;
-    case 'reset':
-      request.socket.destroy();
-      return true;
-    case 'error':
-    case 'lost-answer':
-      return false;
+  if (fault.kind === 'status' || fault.kind === 'problem') {
+    const message = fault.kind === 'problem' ? fault.detail : fault.status === 429 ? 'Too Many Requests' : `HTTP ${fault.status}`;
+    const retryAfter: Record<string, string> = fault.kind === 'status' && fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+    send(response, fault.status, { errors: [{ message }] }, retryAfter);
+    return true;
   }
+  return applyTransportFault(fault, request, response);
 }
 
-async function handle(sim: RunPodSimulator, root: object, request: http.IncomingMessage, response: http.ServerResponse) {
+async function handle(sim: RunPodSimulator, root: object, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  if (url.pathname.startsWith('/v2/')) return handleV2(sim, request, response);
   if (url.pathname !== '/graphql') return send(response, 404, { errors: [{ message: 'Not found' }] });
+  if (sim.graphqlRetired) {
+    // What a retired GraphQL answers is not known yet; 410 Gone is this simulator's guess.
+    sim.calls.push({ at: sim.clock.now(), api: 'graphql', fields: ['<retired>'], status: 410 });
+    return send(response, 410, { errors: [{ message: 'The GraphQL API has been retired. Use REST API v2.' }] });
+  }
   if (request.method !== 'POST') return send(response, 405, { errors: [{ message: 'Use POST' }] });
 
   const header = request.headers.authorization ?? '';
@@ -97,7 +105,7 @@ async function handle(sim: RunPodSimulator, root: object, request: http.Incoming
     return send(response, 400, errorsBody([error as GraphQLError]));
   }
   const fields = rootFields(document);
-  const record = { at: sim.clock.now(), fields, status: 200 };
+  const record = { at: sim.clock.now(), api: 'graphql' as const, fields, status: 200 };
   sim.calls.push(record);
 
   // A never-valid key gets HTTP 401 (RunPod's body is unknown; this one is minimal).
@@ -132,14 +140,14 @@ async function handle(sim: RunPodSimulator, root: object, request: http.Incoming
     variableValues: (body.variables ?? undefined) as Record<string, unknown> | undefined,
     operationName: typeof body.operationName === 'string' ? body.operationName : undefined,
   });
-  if (fault?.kind === 'lost-answer') {
-    record.status = fault.status;
-    return send(response, fault.status, CLOUDFLARE_PAGE);
-  }
   // Variables that do not match the schema never reach execution: RunPod answers 400 then.
   if (!result.data && result.errors) {
     record.status = 400;
     return send(response, 400, errorsBody(result.errors));
+  }
+  if (fault?.kind === 'lost') {
+    record.status = fault.status;
+    return send(response, fault.status, TIMEOUT_PAGE);
   }
   return send(response, 200, { data: result.data, ...(result.errors ? errorsBody(result.errors) : {}) });
 }
@@ -148,7 +156,7 @@ export async function startHttp(sim: RunPodSimulator, root: object): Promise<Htt
   const server = http.createServer((request, response) => {
     handle(sim, root, request, response).catch((error: unknown) => {
       if (!response.headersSent) send(response, 500, { errors: [{ message: 'simulator failure' }] });
-      sim.calls.push({ at: sim.clock.now(), fields: ['<crash>'], status: 500 });
+      sim.calls.push({ at: sim.clock.now(), api: 'graphql', fields: ['<crash>'], status: 500 });
       sim.reportError(error);
     });
   });

@@ -13,9 +13,19 @@ export interface SimRuntime {
   ports: { ip: string; isIpPublic: boolean; privatePort: number; publicPort: number; type: string }[];
 }
 
+export interface SimLogLine {
+  at: number;
+  /** RunPod's two log sources: the container's output and the host's lifecycle lines. */
+  source: 'container' | 'system';
+  line: string;
+}
+
+export type SimObservedStatus = 'PROVISIONING' | 'STARTING' | 'RUNNING' | 'EXITED' | 'ERROR';
+
 export interface SimPod {
   id: string;
   name: string;
+  /** What was asked for, as GraphQL reports it; REST v2 reports observedStatus() instead. */
   desiredStatus: 'RUNNING' | 'EXITED';
   imageName: string;
   gpuType: SimGpuType;
@@ -41,6 +51,28 @@ export interface SimPod {
   hostFull: boolean;
   bootTimer: NodeJS.Timeout | null;
   publicPorts: PublicPort[];
+  dataCenterId: string;
+  /** Where a boot stands until the container runs: RunPod first finds the machine, then pulls and starts. */
+  bootPhase: 'PROVISIONING' | 'STARTING' | null;
+  /** The last boot failed (v2 reports ERROR; GraphQL keeps showing RUNNING without a runtime). */
+  failed: boolean;
+  /** While set, every boot fails and logs these container lines (e.g. a broken image). */
+  bootFailure: string[] | null;
+  logs: SimLogLine[];
+}
+
+const MAX_LOG_LINES = 1000;
+
+export function podLog(pod: SimPod, at: number, source: SimLogLine['source'], line: string): void {
+  pod.logs.push({ at, source, line });
+  if (pod.logs.length > MAX_LOG_LINES) pod.logs.splice(0, pod.logs.length - MAX_LOG_LINES);
+}
+
+export function observedStatus(pod: SimPod): SimObservedStatus {
+  if (pod.desiredStatus === 'EXITED') return 'EXITED';
+  if (pod.failed) return 'ERROR';
+  if (pod.runtime && !pod.bootPhase) return 'RUNNING';
+  return pod.bootPhase ?? 'PROVISIONING';
 }
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -90,17 +122,45 @@ export interface BootOptions {
   onError: (error: unknown) => void;
 }
 
-/** Starts the container after the configured delay; ports are fresh on every boot. */
+function later(pod: SimPod, ms: number, then: () => void): void {
+  pod.bootTimer = setTimeout(() => {
+    pod.bootTimer = null;
+    then();
+  }, ms);
+  pod.bootTimer.unref?.();
+}
+
+/**
+ * Starts the container after the configured delay, half of it finding a machine (PROVISIONING),
+ * half pulling and starting (STARTING); ports are fresh on every boot.
+ */
 export function scheduleBoot(pod: SimPod, options: BootOptions): void {
   cancelBoot(pod);
   const previous = pod.runtime;
   pod.runtime = null;
+  pod.failed = false;
+  pod.bootPhase = 'PROVISIONING';
   pod.staleRuntime = options.staleReads && previous ? { ...previous, frozenAt: null } : null;
-  pod.bootTimer = setTimeout(() => {
-    pod.bootTimer = null;
-    void boot(pod, options).catch(options.onError);
-  }, options.delayMs);
-  pod.bootTimer.unref?.();
+  podLog(pod, options.clock.now(), 'system', `create container ${pod.imageName}`);
+  later(pod, options.delayMs / 2, () => {
+    pod.bootPhase = 'STARTING';
+    podLog(pod, options.clock.now(), 'system', 'start container');
+    later(pod, options.delayMs / 2, () => {
+      if (pod.bootFailure) {
+        pod.failed = true;
+        pod.bootPhase = null;
+        for (const line of pod.bootFailure) podLog(pod, options.clock.now(), 'container', line);
+        podLog(pod, options.clock.now(), 'system', 'container exited with an error');
+        return;
+      }
+      void boot(pod, options).then(
+        () => {
+          if (pod.desiredStatus === 'RUNNING') podLog(pod, options.clock.now(), 'container', 'container started');
+        },
+        options.onError,
+      );
+    });
+  });
 }
 
 async function boot(pod: SimPod, options: BootOptions): Promise<void> {
@@ -127,11 +187,13 @@ async function boot(pod: SimPod, options: BootOptions): Promise<void> {
     }
   }
   pod.runtime = { startedAt: options.clock.now(), frozenAt: null, ports };
+  pod.bootPhase = null;
 }
 
 export function cancelBoot(pod: SimPod): void {
   if (pod.bootTimer) clearTimeout(pod.bootTimer);
   pod.bootTimer = null;
+  pod.bootPhase = null;
 }
 
 export async function closePorts(pod: SimPod): Promise<void> {

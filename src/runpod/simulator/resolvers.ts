@@ -1,5 +1,5 @@
 import type { GraphQLError } from 'graphql';
-import { SIM_GPU_TYPES } from './catalog.js';
+import { SIM_DATA_CENTERS, SIM_GPU_TYPES } from './catalog.js';
 import { businessError, type SimPod } from './pods.js';
 import type { DeployInput, RunPodSimulator } from './simulator.js';
 
@@ -53,10 +53,10 @@ export function podView(sim: RunPodSimulator, pod: SimPod) {
     machineId: pod.machineId,
     machine: {
       gpuDisplayName: pod.gpuType.displayName,
-      location: 'US',
+      location: SIM_DATA_CENTERS.find((dc) => dc.id === pod.dataCenterId)?.countryCode ?? 'US',
       podHostId: pod.podHostId,
       gpuTypeId: pod.gpuType.id,
-      dataCenterId: 'US-TX-3',
+      dataCenterId: pod.dataCenterId,
       secureCloud: pod.cloudType === 'SECURE',
       supportPublicIp: true,
     },
@@ -124,28 +124,26 @@ export function createRoot(sim: RunPodSimulator) {
         secureCloud: true,
         communityCloud: true,
         maxGpuCount: 8,
-        lowestPrice: ({ input: price }: { input?: { secureCloud?: boolean } | null }) => {
-          const left = sim.stock.get(gpu.id) ?? 8;
+        lowestPrice: ({ input: price }: { input?: { secureCloud?: boolean; countryCode?: string } | null }) => {
+          const level = sim.availability(gpu.id, price?.secureCloud ? 'SECURE' : 'COMMUNITY', price?.countryCode ?? undefined);
+          const left = level === 'NONE' ? 0 : sim.stock.get(gpu.id) ?? 8;
           return {
             gpuName: gpu.displayName,
             gpuTypeId: gpu.id,
             minimumBidPrice: null,
             uninterruptablePrice: price?.secureCloud ? gpu.securePrice : gpu.communityPrice,
-            stockStatus: left <= 0 ? null : left < 2 ? 'Low' : left < 5 ? 'Medium' : 'High',
-            countryCode: 'US',
+            stockStatus: level === 'NONE' ? null : level.charAt(0) + level.slice(1).toLowerCase(),
+            countryCode: price?.countryCode ?? 'US',
             supportPublicIp: true,
             availableGpuCounts: left > 0 ? [1, 2, 4].filter((count) => count <= left) : [],
           };
         },
       })),
-    dataCenters: () => [{ id: 'US-TX-3', name: 'US-TX-3', location: 'United States', listed: true }],
+    dataCenters: () => SIM_DATA_CENTERS.map((dc) => ({ id: dc.id, name: dc.id, location: dc.countryCode, listed: true })),
     podFindAndDeployOnDemand: ({ input }: Args<DeployInput & { countryCode?: string }>, context: RequestContext) => {
       requireAuth(context);
       sim.deployInputs.push({ ...(input ?? {}) });
       // stopAfter / terminateAfter are accepted and ignored, as on RunPod.
-      if (input?.countryCode && input.countryCode !== 'US') {
-        throw refusal(new Error('There are no longer any instances available with the requested specifications. Please refresh and try again.'));
-      }
       try {
         return podView(sim, sim.deploy(input ?? {}));
       } catch (error) {

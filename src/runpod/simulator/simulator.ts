@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../../util/clock.js';
-import { SIM_GPU_TYPES } from './catalog.js';
+import { dataCentersFor, SIM_GPU_TYPES } from './catalog.js';
 import { startHttp, type HttpHandle } from './http.js';
 import {
   cancelBoot,
@@ -7,6 +7,7 @@ import {
   gpuTypeById,
   parseDeclaredPorts,
   podId,
+  podLog,
   podSpendPerHr,
   scheduleBoot,
   type SimPod,
@@ -27,18 +28,39 @@ export type Fault =
   | { kind: 'hang' }
   /** The connection is reset. */
   | { kind: 'reset' }
-  /** RunPod does the work, then the edge answers with a gateway error page (502, 524): the answer is lost. */
-  | { kind: 'lost-answer'; status: number };
+  /** RunPod does the work, then the edge gives up waiting and answers with an HTML page (Cloudflare's 524). */
+  | { kind: 'lost'; status: number }
+  /** REST v2: an RFC 9457 problem (e.g. a 422 with errors[]); GraphQL sends it as a JSON error body. */
+  | { kind: 'problem'; status: number; detail: string; errors?: string[] };
 
 export interface FaultRule {
   fault: Fault;
   remaining: number;
-  /** Root field the fault applies to (e.g. "podResume"); any request when absent. */
+  /** A name in the call's fields (e.g. "stop", "podStop" or "podAction"); any request when absent. */
   operation: string | undefined;
 }
 
+/**
+ * The account's operations in API-neutral names: each call is recorded with these and with its
+ * wire names (GraphQL root fields, or a v2 operationId), so a test can say "the stop failed"
+ * whichever API the bot uses.
+ */
+export type SimOperation =
+  | 'listPods'
+  | 'getPod'
+  | 'deploy'
+  | 'resume'
+  | 'stop'
+  | 'terminate'
+  | 'gpuTypes'
+  | 'dataCenters'
+  | 'balance'
+  | 'logs';
+
 export interface CallRecord {
   at: number;
+  api: 'graphql' | 'v2';
+  /** Wire names and SimOperation names of what the request asked for. */
   fields: string[];
   status: number;
 }
@@ -46,6 +68,8 @@ export interface CallRecord {
 export interface SimulatorOptions {
   /** The one key the simulator accepts. */
   apiKey: string;
+  /** REST v2 requests allowed per minute before a 429 (RunPod's documented example policy is 60). */
+  v2RequestsPerMinute?: number;
   clock?: Clock;
   /** How long a pod's runtime stays null after a deploy or resume. */
   runtimeDelayMs?: number;
@@ -57,6 +81,9 @@ export interface SimulatorOptions {
   onError?: (error: unknown) => void;
 }
 
+export const NO_CAPACITY_TEXT =
+  'There are no longer any instances available with the requested specifications. Please refresh and try again.';
+
 export const INSUFFICIENT_BALANCE_TEXT =
   'INSUFFICIENT_BALANCE: Renting this pod would put you over your current spending limit';
 
@@ -64,8 +91,10 @@ export const INSUFFICIENT_BALANCE_TEXT =
 export class RunPodSimulator {
   readonly pods = new Map<string, SimPod>();
   readonly calls: CallRecord[] = [];
-  /** Every deploy input as received, for tests that check what the bot asked for. */
+  /** Every deploy input as received on the wire (GraphQL input or v2 body), for tests that check what the bot asked for. */
   readonly deployInputs: Record<string, unknown>[] = [];
+  /** The same deploys in the simulator's own terms, whichever API they came through. */
+  readonly deployRequests: DeployInput[] = [];
   readonly faults: FaultRule[] = [];
   /** GPUs free per type for deploys; absent = plenty. */
   readonly stock = new Map<string, number>();
@@ -78,6 +107,9 @@ export class RunPodSimulator {
   runtimeDelayMs: number;
   staleReadsAfterResume: boolean;
   services: PodServices;
+  v2RequestsPerMinute: number;
+  /** GraphQL is gone (RunPod retires it in early 2027): /graphql answers 410; v2 keeps working. */
+  graphqlRetired = false;
   private lastAccrual: number;
   private http: HttpHandle | null = null;
   /** Failures inside the simulator itself (not faults it was asked to inject). */
@@ -92,12 +124,23 @@ export class RunPodSimulator {
     this.spendLimit = options.spendLimit ?? 80;
     this.services = options.services ?? emptyContainer;
     this.reportError = options.onError ?? (() => {});
+    this.v2RequestsPerMinute = options.v2RequestsPerMinute ?? 60;
     this.lastAccrual = this.clock.now();
   }
 
+  /** The GraphQL endpoint (…/graphql). */
   get url(): string {
     if (!this.http) throw new Error('simulator not started');
     return this.http.url;
+  }
+
+  /** The REST v2 base (…/v2), on the same origin as GraphQL, as on api.runpod.io. */
+  get v2Url(): string {
+    return this.url.replace(/\/graphql$/, '/v2');
+  }
+
+  urlFor(api: 'v2' | 'graphql'): string {
+    return api === 'v2' ? this.v2Url : this.url;
   }
 
   async start(): Promise<this> {
@@ -161,6 +204,11 @@ export class RunPodSimulator {
     this.pod(id).hostFull = full;
   }
 
+  /** Every boot of the pod fails with these container lines until cleared (null). */
+  setBootFailure(id: string, lines: string[] | null): void {
+    this.pod(id).bootFailure = lines;
+  }
+
   callsTo(field: string): CallRecord[] {
     return this.calls.filter((call) => call.fields.includes(field));
   }
@@ -205,6 +253,11 @@ export class RunPodSimulator {
       hostFull: false,
       bootTimer: null,
       publicPorts: [],
+      dataCenterId: 'US-TX-3',
+      bootPhase: null,
+      failed: false,
+      bootFailure: null,
+      logs: [],
       ...fields,
     };
     this.pods.set(pod.id, pod);
@@ -230,6 +283,13 @@ export class RunPodSimulator {
     }
   }
 
+  /** How much of a GPU type is left, as RunPod's catalog says it; NONE where the cloud has no data center in the country. */
+  availability(gpuTypeId: string, cloud: 'COMMUNITY' | 'SECURE', countryCode?: string, dataCenterId?: string): 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH' {
+    if (dataCentersFor(cloud, countryCode, dataCenterId ? [dataCenterId] : undefined).length === 0) return 'NONE';
+    const left = this.stock.get(gpuTypeId) ?? 8;
+    return left <= 0 ? 'NONE' : left < 2 ? 'LOW' : left < 5 ? 'MEDIUM' : 'HIGH';
+  }
+
   spendPerHr(): number {
     return [...this.pods.values()].reduce((sum, pod) => sum + podSpendPerHr(pod), 0);
   }
@@ -245,12 +305,13 @@ export class RunPodSimulator {
   }
 
   deploy(input: DeployInput): SimPod {
+    this.deployRequests.push(input);
     const gpuType = gpuTypeById(input.gpuTypeId ?? '');
     const available = gpuType ? this.stock.get(gpuType.id) ?? Number.POSITIVE_INFINITY : 0;
-    if (!gpuType || available < (input.gpuCount ?? 1)) {
-      throw new Error(
-        'There are no longer any instances available with the requested specifications. Please refresh and try again.',
-      );
+    const clouds = input.cloudType === 'SECURE' ? (['SECURE'] as const) : input.cloudType === 'COMMUNITY' ? (['COMMUNITY'] as const) : (['COMMUNITY', 'SECURE'] as const);
+    const dataCenter = clouds.flatMap((cloud) => dataCentersFor(cloud, input.countryCode, input.dataCenterIds))[0];
+    if (!gpuType || available < (input.gpuCount ?? 1) || !dataCenter) {
+      throw new Error(NO_CAPACITY_TEXT);
     }
     const costPerHr = (input.cloudType === 'SECURE' ? gpuType.securePrice : gpuType.communityPrice) * (input.gpuCount ?? 1);
     this.checkMoney(costPerHr);
@@ -279,6 +340,7 @@ export class RunPodSimulator {
       env,
       networkVolumeId: input.networkVolumeId ?? null,
       lastStatusChange: `Rented by User: ${new Date(now).toString()}`,
+      dataCenterId: dataCenter.id,
     });
     if (lag > 0) this.hideFromListing(pod.id, lag);
     return pod;
@@ -286,7 +348,7 @@ export class RunPodSimulator {
 
   resume(id: string): SimPod {
     const pod = this.pod(id);
-    if (pod.desiredStatus === 'RUNNING') return pod;
+    if (pod.desiredStatus === 'RUNNING' && !pod.failed) return pod;
     if (pod.hostFull) throw new Error('There are not enough free GPUs on the host machine to start this pod.');
     this.checkMoney(pod.costPerHr);
     pod.desiredStatus = 'RUNNING';
@@ -302,6 +364,8 @@ export class RunPodSimulator {
     pod.desiredStatus = 'EXITED';
     pod.lastStatusChange = `${by}: ${new Date(this.clock.now()).toString()}`;
     cancelBoot(pod);
+    pod.failed = false;
+    podLog(pod, this.clock.now(), 'system', 'stop container');
     if (pod.runtime) pod.runtime.frozenAt = this.clock.now();
     await closePorts(pod);
     await this.services.halt(pod.id);
@@ -328,6 +392,7 @@ export class RunPodSimulator {
   }
 }
 
+/** A deploy in the simulator's terms (GraphQL's input shape; the v2 front end converts its body to it). */
 export interface DeployInput {
   name?: string;
   imageName?: string;
@@ -341,4 +406,8 @@ export interface DeployInput {
   env?: { key: string; value: string }[];
   startSsh?: boolean;
   networkVolumeId?: string;
+  /** GraphQL's placement filter. */
+  countryCode?: string;
+  /** v2's placement filter. */
+  dataCenterIds?: string[];
 }
