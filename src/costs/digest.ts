@@ -56,7 +56,10 @@ export interface StoppedRow {
 export type DigestWarning =
   | { kind: 'idle'; row: RunningRow }
   | { kind: 'stale'; row: StoppedRow }
-  | { kind: 'runway'; days: number; balance: number; spendPerHr: number; withoutNetworkVolume: string[] };
+  | { kind: 'runway'; days: number; basis: RunwayBasis; balance: number; spendPerHr: number; withoutNetworkVolume: string[] };
+
+/** Which spending rate a runway figure assumes. */
+export type RunwayBasis = 'current burn' | '7-day average';
 
 export interface DigestView {
   at: number;
@@ -70,6 +73,8 @@ export interface DigestView {
     avgSpendPerHr7d: number | null;
     runwayDaysNow: number;
     runwayDays7d: number | null;
+    /** The shorter of the two, and which it is: the one figure the summary and its warning quote. */
+    runway: { days: number; basis: RunwayBasis };
     /** How long the balance lasts with every pod stopped (only volumes billing). */
     storageFloorDays: number;
     spendLimit: number | null;
@@ -125,6 +130,8 @@ export function buildDigest(input: DigestInput): DigestView {
   const { account } = input;
   const avg = averageSpendPerHour(input.accountSamples, input.now);
   const floorPerHour = input.pods.reduce((sum, pod) => sum + (pod.networkVolumeId ? 0 : stoppedStoragePerHour(pod.volumeInGb)), 0);
+  const runwayDaysNow = runwayDays(account.balance, account.spendPerHr);
+  const runwayDays7d = avg === null ? null : runwayDays(account.balance, avg);
   const view: DigestView = {
     at: input.now,
     warnings: [],
@@ -135,8 +142,9 @@ export function buildDigest(input: DigestInput): DigestView {
       spendPerHr: account.spendPerHr,
       spend24: running.reduce((sum, row) => sum + row.spend24, 0),
       avgSpendPerHr7d: avg,
-      runwayDaysNow: runwayDays(account.balance, account.spendPerHr),
-      runwayDays7d: avg === null ? null : runwayDays(account.balance, avg),
+      runwayDaysNow,
+      runwayDays7d,
+      runway: runwayDays7d !== null && runwayDays7d < runwayDaysNow ? { days: runwayDays7d, basis: '7-day average' } : { days: runwayDaysNow, basis: 'current burn' },
       storageFloorDays: runwayDays(account.balance, floorPerHour),
       spendLimit: account.spendLimit,
     },
@@ -144,11 +152,12 @@ export function buildDigest(input: DigestInput): DigestView {
   // Waste worth a line: a pod idle for at least one sampling interval now, or an hour today.
   for (const row of running) if (row.idleNowHours * HOUR >= input.sampleMs || row.idleHours24 >= 1) view.warnings.push({ kind: 'idle', row });
   for (const row of stopped) if (row.daysStopped !== null && row.daysStopped > input.staleDays) view.warnings.push({ kind: 'stale', row });
-  const runway = Math.min(view.account.runwayDaysNow, view.account.runwayDays7d ?? Number.POSITIVE_INFINITY);
-  if (runway < input.runwayWarnDays) {
+  const { runway } = view.account;
+  if (runway.days < input.runwayWarnDays) {
     view.warnings.push({
       kind: 'runway',
-      days: runway,
+      days: runway.days,
+      basis: runway.basis,
       balance: account.balance,
       spendPerHr: account.spendPerHr,
       withoutNetworkVolume: input.pods.filter((pod) => !pod.networkVolumeId).map((pod) => pod.name),

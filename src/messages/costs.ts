@@ -99,7 +99,7 @@ function warningLine(warning: DigestWarning): string {
       return `⚠️ *${warning.row.name}* has been stopped ${days(warning.row.daysStopped ?? 0)}; its ${warning.row.volumeGb} GB volume still costs ${formatMoney(warning.row.storagePerMonth)}/month. Terminate it if nothing on it is needed (an admin can).`;
     case 'runway': {
       const lost = warning.withoutNetworkVolume.length > 0 ? ` — that would be ${warning.withoutNetworkVolume.join(', ')}` : '';
-      return `🚨 The balance (${formatMoney(warning.balance)}) lasts about ${days(warning.days)}. At $0 RunPod stops every pod and *terminates pods without a network volume; their data cannot be recovered*${lost}. Add credit in RunPod → Billing.`;
+      return `🚨 The balance (${formatMoney(warning.balance)}) lasts about ${days(warning.days)} at the ${warning.basis}. At $0 RunPod stops every pod and *terminates pods without a network volume; their data cannot be recovered*${lost}. Add credit in RunPod → Billing.`;
     }
   }
 }
@@ -110,7 +110,8 @@ export function digestMessages(view: DigestView, zone: string, quiet: boolean): 
   const totals = [
     `Running: ${plural(view.running.length, 'pod')}, ${formatMoney(view.running.reduce((sum, row) => sum + row.costPerHr, 0))}/hr`,
     `Stopped: ${plural(view.stopped.length, 'pod')}, ${formatMoney(view.stopped.reduce((sum, row) => sum + row.storagePerMonth, 0))}/month storage`,
-    `Balance ${formatMoney(account.balance)}, ≈ ${days(account.runwayDays7d ?? account.runwayDaysNow)} at ${account.runwayDays7d === null ? 'the current burn' : 'the 7-day average'}`,
+    // The same figure as the runway warning: the shorter of the two rates, named.
+    `Balance ${formatMoney(account.balance)}, ≈ ${days(account.runway.days)} at the ${account.runway.basis}`,
   ].join(' · ');
   const warnings = view.warnings.map(warningLine);
   const summaryBlocks: Block[] = [section([head, ...(warnings.length > 0 ? warnings : ['✅ Nothing idle, nothing stale, enough credit.'])].join('\n')), context(`${totals} · details in the thread`)];
