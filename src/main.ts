@@ -17,8 +17,8 @@ import { troubleshootMessage } from './messages/knowledge.js';
 import { createSlackApp } from './slack/app.js';
 import { recover } from './pod/recovery.js';
 import type { Surface } from './frontend/surface.js';
-import { closeServer, writeConfigIssues } from './startup/report.js';
-import { slackStartIssue, waitForSlack } from './startup/slack-connection.js';
+import { writeConfigIssues } from './startup/report.js';
+import { startSlackWhenReachable } from './startup/slack-start.js';
 import { databaseIssue, prepareLogFile } from './startup/writable.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { systemClock } from './util/clock.js';
@@ -146,54 +146,29 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     const work = new Set<Promise<void>>();
     const mode = config.mode === 'socket' ? 'socket' : 'http';
     health = new HealthMonitor({ clock: systemClock, version: VERSION, mode, pingDatabase: () => store.ping() });
-    // /healthz from the start, saying Slack is down until it answers: HEALTH_PORT, and in HTTP
-    // mode PORT (Bolt's server takes PORT over once Slack has accepted the bot).
-    const healthServer = config.healthPort && !(mode === 'http' && config.healthPort === config.slack?.port) ? await health.listen(config.healthPort) : undefined;
-    const waitingServer = mode === 'http' ? await health.listen(config.slack!.port) : undefined;
-    let reached: Awaited<ReturnType<typeof waitForSlack>>;
-    try {
-      reached = await waitForSlack({ slack: config.slack!, logger, health, stop: io.stopSignal });
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      writeConfigIssues(io.stderr, error.issues);
-      await closeServer(healthServer);
-      return EXIT.CONFIG;
-    } finally {
-      await closeServer(waitingServer);
-    }
-    if (!reached.connected) {
-      logger.info('stopped before Slack answered', { signal: reached.signal });
-      await closeServer(healthServer);
-      return EXIT.OK;
-    }
-    const slack = createSlackApp({
-      slack: config.slack!,
+    const started = await startSlackWhenReachable({
+      config,
       mode,
       health,
-      router: bot.router,
       logger,
-      redactor,
-      home: () => bot.home(),
-      answer: troubleshootMessage,
-      claimButton: (key, user) => store.clicks.claim(key, user, Date.now()),
-      onWork: (promise) => track(work, promise),
+      stderr: io.stderr,
+      stop: io.stopSignal,
+      create: () =>
+        createSlackApp({
+          slack: config.slack!,
+          mode,
+          health,
+          router: bot.router,
+          logger,
+          redactor,
+          home: () => bot.home(),
+          answer: troubleshootMessage,
+          claimButton: (key, user) => store.clicks.claim(key, user, Date.now()),
+          onWork: (promise) => track(work, promise),
+        }),
     });
-    let interrupted: string | null;
-    try {
-      interrupted = await Promise.race([slack.start().then(() => null), io.stopSignal]);
-    } catch (error) {
-      const refused = slackStartIssue(error, mode);
-      if (!refused) throw error;
-      writeConfigIssues(io.stderr, [refused]);
-      await closeServer(healthServer);
-      return EXIT.CONFIG;
-    }
-    if (interrupted) {
-      logger.info('stopped while connecting to Slack', { signal: interrupted });
-      await Promise.race([slack.stop(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-      await closeServer(healthServer);
-      return EXIT.OK;
-    }
+    if ('exit' in started) return started.exit;
+    const { slack, healthServer } = started;
     const scheduler = bot.scheduler(slack.surface, config.costs.digestChannel);
     await scheduler.start();
     for (const promise of await recovery(slack.surface, config.costs.digestChannel)) track(work, promise.then(() => undefined));
