@@ -40,7 +40,9 @@ COPY --from=build /app/dist ./dist
 
 # A new named volume takes this directory's ownership, so the bot (uid 1000) can create its
 # database there; the SSH key is mounted at /data/ssh.
-RUN mkdir -p /data/ssh /data/logs && chown -R node:node /data
+# The marker tells the bot it runs in this image: its fixes then name the container's paths and,
+# for the SSH key, the host's ./data/ssh that compose.yaml mounts (src/util/host.ts).
+RUN mkdir -p /data/ssh /data/logs && chown -R node:node /data && touch /app/.monai-pod-bot-image
 VOLUME /data
 USER node
 

@@ -16,6 +16,8 @@ import { FakeSlack } from '../test/helpers/fake-slack.js';
 const DIR = resolve('data/sandbox');
 const ENV_FILE = join(DIR, 'sandbox.env');
 const CHANNEL = 'C0SANDBOX';
+/** A channel the bot has not been invited to, to rehearse that mistake (and /invite). */
+const OTHER_CHANNEL = 'C0RANDOM';
 const USER = 'U0SANDBOX';
 const BOT_TOKEN = `xoxb-sandbox-${randomUUID()}`;
 const APP_TOKEN = `xapp-1-sandbox-${randomUUID()}`;
@@ -23,7 +25,12 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
 
 mkdirSync(DIR, { recursive: true });
 const logger = createLogger({ level: 'warn', format: 'pretty', redactor: new Redactor([]), stream: process.stderr });
-const slack = await new FakeSlack().start();
+// As strict as Slack: only these tokens, only these channels, and only where the bot was invited.
+const channels = new Map([
+  [CHANNEL, { name: 'annotation', member: true }],
+  [OTHER_CHANNEL, { name: 'random', member: false }],
+]);
+const slack = await new FakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN, channels }).start();
 const world = await startSimulatedWorld(loadConfig({}), logger);
 const keyPath = join(DIR, 'id_ed25519');
 writeFileSync(keyPath, world.sshKey.privateKey, { mode: 0o600 });
@@ -43,10 +50,12 @@ const env: Record<string, string> = {
   DATABASE_PATH: join(DIR, 'bot.sqlite'),
   DIGEST_CHANNEL: CHANNEL,
   ALLOWED_CHANNEL_IDS: CHANNEL,
+  ADMIN_USER_IDS: USER,
 };
 writeFileSync(ENV_FILE, `# Written by npm run sandbox: every link points at a fake on this machine.\n${Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n')}\n`);
 for (const note of world.notes.filter((note) => !note.startsWith('No RUNPOD_API_KEY'))) print(note);
 print(`Sandbox: fake Slack ${slack.apiUrl}, RunPod simulator ${world.apiUrl}, Orthanc ${env['DICOMWEB_URL']}`);
+print(`Slack workspace “Lab”: you are ${USER} (an admin); #annotation is ${CHANNEL} (the bot is in it, commands come from there), #random is ${OTHER_CHANNEL} (not invited: /invite #random here invites it).`);
 print(`Settings written to ${ENV_FILE}. In another terminal, in this folder:`);
 print(`  npm run check -- --dotenv ${ENV_FILE}`);
 print(`  npm start -- --dotenv ${ENV_FILE}`);
@@ -75,6 +84,11 @@ const show = () => {
 const watcher = setInterval(show, 200);
 
 const send = async (line: string) => {
+  const invite = /^\/invite\s+(\S+)/.exec(line.trim());
+  if (invite) {
+    const id = [...channels].find(([channelId, channel]) => channelId === invite[1] || `#${channel.name}` === invite[1])?.[0];
+    return print(id && slack.invite(id) ? `The bot is now a member of #${channels.get(id)!.name} (${id}).` : `No channel ${invite[1]} in this workspace.`);
+  }
   const text = line.trim().replace(/^\/monai\b\s*/, '');
   if (slack.sockets.size === 0) return print('The bot is not connected yet: start it with npm start -- --dotenv … first.');
   await slack.sendEnvelope('slash_commands', {
@@ -99,6 +113,14 @@ for await (const line of input) if (line.trim()) await send(line);
 await new Promise((done) => setTimeout(done, 1000));
 show();
 clearInterval(watcher);
+// Slack's way of closing the door (Socket Mode switched off): a connected bot says so and stops,
+// rather than reconnecting to a Slack that is gone.
+if (slack.sockets.size > 0) {
+  slack.disableSocketMode();
+  print('Sandbox closed: the bot was told Slack turned Socket Mode off, and stops.');
+  // The bot closes its side when it hears it; a bot that does not is cut off after 3 s.
+  for (let waited = 0; slack.sockets.size > 0 && waited < 3000; waited += 50) await new Promise((done) => setTimeout(done, 50));
+}
 await world.close();
 await slack.close();
 process.exit(0);

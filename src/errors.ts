@@ -7,7 +7,7 @@
 export const ERROR_CATALOG = {
   CONFIG_INVALID: {
     summary: 'The bot’s configuration is incomplete or malformed.',
-    action: 'Fix the variable named above in `.env` (see `.env.example`) and restart the bot.',
+    action: 'Fix the setting named above (in `.env`, or the environment the bot runs in) as its fix line says, then start the bot again.',
     retryable: false,
     topic: 'bot-problems',
   },
@@ -28,6 +28,12 @@ export const ERROR_CATALOG = {
     action: 'Try again in a few minutes, or add more GPU types to GPU_TYPES.',
     retryable: false,
     topic: 'runpod-refused',
+  },
+  RUNPOD_UNKNOWN_GPU_TYPE: {
+    summary: 'RunPod does not know a GPU type in the bot’s GPU_TYPES setting.',
+    action: 'Whoever runs the bot fixes GPU_TYPES (RunPod’s GPU ids, e.g. “NVIDIA GeForce RTX 4090”; `npm run check` names the wrong ones) and restarts it; `/monai troubleshoot gpu-types` explains. Trying again will not help.',
+    retryable: false,
+    topic: 'gpu-types',
   },
   RUNPOD_HOST_FULL: {
     summary: 'The pod’s machine has no free GPU, so the stopped pod cannot resume.',

@@ -8,6 +8,8 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export interface LoggerOptions {
   level: LogLevel;
+  /** A quieter level for the stream only (the console's terminal); LOG_FILE keeps `level`. */
+  streamLevel?: LogLevel | undefined;
   format: 'auto' | 'json' | 'pretty';
   redactor: Redactor;
   /** Defaults to stdout (console front end: stderr, so stdout stays the conversation). */
@@ -45,6 +47,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const transports: winston.transport[] = [
     new winston.transports.Stream({
       stream,
+      ...(options.streamLevel ? { level: options.streamLevel } : {}),
       format: usePretty ? winston.format.combine(...base, pretty) : winston.format.combine(...base, winston.format.json()),
     }),
   ];

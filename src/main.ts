@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import dotenv from 'dotenv';
 import { createBot } from './bot.js';
-import { ConfigError, loadConfig, type Config, type Env } from './config/load.js';
+import { parseInvocation, USAGE } from './cli/args.js';
+import { EXIT } from './cli/exit-codes.js';
+import { loadSettings, readEnv } from './config/env-file.js';
+import { ConfigError, type Config, type Env } from './config/load.js';
 import { flushLogFile, createLogger, type Logger } from './log.js';
 import { HealthMonitor } from './health/monitor.js';
 import { Redactor } from './redact.js';
@@ -15,8 +15,12 @@ import { createRunPodApi } from './runpod/factory.js';
 import { loadKeyPairLazily, type KeyPair } from './ssh/keys.js';
 import { troubleshootMessage } from './messages/knowledge.js';
 import { createSlackApp } from './slack/app.js';
+import { writeConfigIssues } from './startup/report.js';
+import { startSlackWhenReachable } from './startup/slack-start.js';
+import { databaseIssue, prepareLogFile } from './startup/writable.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { systemClock } from './util/clock.js';
+import { currentHost } from './util/host.js';
 import { VERSION } from './version.js';
 
 export interface Io {
@@ -29,48 +33,41 @@ export interface Io {
   stopSignal: Promise<string>;
 }
 
-/** Variables from ./.env (or the --dotenv file), overridden by the real environment. */
-export function readEnv(env: Env, cwd: string, envFile?: string): Env {
-  const file = resolve(cwd, envFile ?? '.env');
-  if (envFile && !existsSync(file)) throw new ConfigError([`--dotenv: there is no file at ${file}`]);
-  const fromFile = existsSync(file) ? dotenv.parse(readFileSync(file)) : {};
-  return { ...fromFile, ...env };
-}
-
-/** `--dotenv PATH` or `--dotenv=PATH` (not --env-file: Node 20 claims that flag anywhere on its command line). */
-function envFileArgument(argv: readonly string[]): string | undefined {
-  const at = argv.findIndex((arg) => arg === '--dotenv' || arg.startsWith('--dotenv='));
-  if (at < 0) return undefined;
-  return argv[at]!.includes('=') ? argv[at]!.slice('--dotenv='.length) : argv[at + 1];
-}
-
 export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promise<number> {
-  if (argv.includes('--version') || argv.includes('-v')) {
+  const invocation = parseInvocation(argv);
+  if (invocation.kind === 'help') {
+    io.stdout.write(`${USAGE}\n`);
+    return EXIT.OK;
+  }
+  if (invocation.kind === 'version') {
     io.stdout.write(`monai-pod-bot ${VERSION}\n`);
-    return 0;
+    return EXIT.OK;
   }
-  let env: Env;
-  const envFile = envFileArgument(argv);
+  if (invocation.kind === 'usage-error') {
+    io.stderr.write(`monai-pod-bot: ${invocation.message}\n\n${USAGE}\n`);
+    return EXIT.USAGE;
+  }
+  const envFile = invocation.dotenv;
+  let settings: ReturnType<typeof readEnv>;
   try {
-    env = readEnv(rawEnv, io.cwd, envFile);
+    settings = readEnv(rawEnv, io.cwd, envFile);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(`Configuration error: ${error.message}\n`);
-    return 1;
+    writeConfigIssues(io.stderr, error.issues);
+    return EXIT.CONFIG;
   }
-  if (argv.includes('--check')) {
+  const { env } = settings;
+  if (invocation.check) {
     const { checkCommand } = await import('./check/cli.js');
-    return checkCommand(env, io.stdout, envFile ? `${envFile} and the environment` : undefined);
+    return checkCommand(env, io.stdout, { settingsFrom: envFile ? `${envFile} and the environment` : undefined, fileIssues: settings.issues });
   }
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) io.stderr.write(`Configuration error: ${problem}\n`);
-    io.stderr.write('See .env.example for every variable and its default.\n');
-    return 1;
+  const loaded = loadSettings(env, settings.issues);
+  if (!loaded.config || loaded.issues.length > 0) {
+    writeConfigIssues(io.stderr, loaded.issues);
+    return EXIT.CONFIG;
   }
+  let config: Config = loaded.config;
+  const host = currentHost();
   const consoleMode = config.mode === 'console';
   const say = (line: string) => (consoleMode ? io.stdout : io.stderr).write(`${line}\n`);
   // Real pods need the bot's own SSH key; simulated ones get a throwaway one if there is none.
@@ -80,14 +77,22 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
       sshKey = await loadKeyPairLazily(config.ssh.privateKeyPath);
     } catch (error) {
       if (!isBotError(error)) throw error;
-      io.stderr.write(`Configuration error: SSH_PRIVATE_KEY_PATH: ${error.message} ${error.action}\n`);
-      return 1;
+      writeConfigIssues(io.stderr, [{ variable: 'SSH_PRIVATE_KEY_PATH', message: `SSH_PRIVATE_KEY_PATH: ${error.message}`, fix: error.action }]);
+      return EXIT.CONFIG;
     }
   }
+  // Before the logger: winston would fail later with "EACCES … mkdir" and no variable's name.
+  const logFileIssue = config.log.file ? await prepareLogFile(config.log.file.path, host) : null;
+  if (logFileIssue) {
+    writeConfigIssues(io.stderr, [logFileIssue]);
+    return EXIT.CONFIG;
+  }
   const redactor = new Redactor([...config.secrets, sshKey?.privateKey]);
-  // In the console, stdout is the conversation: logs go to stderr, and only warnings unless asked.
+  // In the console, stdout is the conversation: the terminal gets warnings (everything with
+  // LOG_LEVEL=debug), never the audit and progress lines; LOG_FILE still gets LOG_LEVEL.
   const logger = createLogger({
-    level: consoleMode && !env['LOG_LEVEL'] ? 'warn' : config.log.level,
+    level: config.log.level,
+    streamLevel: consoleMode && config.log.level !== 'debug' ? 'warn' : undefined,
     format: config.log.format,
     redactor,
     stream: consoleMode ? io.stderr : io.stdout,
@@ -110,7 +115,15 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     ({ config, runpod, sshKey } = world);
   }
   // Simulated pods vanish with the process, so their records must too.
-  const store = openSqliteStore({ path: world ? ':memory:' : config.databasePath });
+  let store: ReturnType<typeof openSqliteStore>;
+  try {
+    store = openSqliteStore({ path: world ? ':memory:' : config.databasePath });
+  } catch (error) {
+    writeConfigIssues(io.stderr, [await databaseIssue(config.databasePath, error, host)]);
+    await world?.close();
+    await flushLogFile(logger);
+    return EXIT.CONFIG;
+  }
   const bot = createBot({ config, logger, redactor, runpod, store, sshKey: sshKey! });
 
   try {
@@ -126,25 +139,33 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     const work = new Set<Promise<void>>();
     const mode = config.mode === 'socket' ? 'socket' : 'http';
     health = new HealthMonitor({ clock: systemClock, version: VERSION, mode, pingDatabase: () => store.ping() });
-    const slack = createSlackApp({
-      slack: config.slack!,
+    const started = await startSlackWhenReachable({
+      config,
       mode,
       health,
-      router: bot.router,
       logger,
-      redactor,
-      home: () => bot.home(),
-      answer: troubleshootMessage,
-      claimButton: (key, user) => store.clicks.claim(key, user, Date.now()),
-      onWork: (promise) => track(work, promise),
+      stderr: io.stderr,
+      stop: io.stopSignal,
+      create: () =>
+        createSlackApp({
+          slack: config.slack!,
+          mode,
+          health,
+          router: bot.router,
+          logger,
+          redactor,
+          home: () => bot.home(),
+          answer: troubleshootMessage,
+          claimButton: (key, user) => store.clicks.claim(key, user, Date.now()),
+          onWork: (promise) => track(work, promise),
+        }),
     });
-    await slack.start();
-    // HTTP mode serves /healthz on PORT already; HEALTH_PORT adds it wherever it is set (the Docker image sets it).
-    const healthServer = config.healthPort && !(mode === 'http' && config.healthPort === config.slack?.port) ? await health.listen(config.healthPort) : undefined;
+    if ('exit' in started) return started.exit;
+    const { slack, healthServer } = started;
     for (const promise of await bot.start(slack.surface, config.costs.digestChannel)) track(work, promise.then(() => undefined));
     logger.info('monai-pod-bot is running', { version: VERSION, mode: config.mode, pod: config.pod.name });
     if (config.startupCheck) track(work, logStartupCheck(config, logger));
-    const signal = await io.stopSignal;
+    const signal = await Promise.race([io.stopSignal, slack.lost]);
     // Within 10 s: stop taking requests, let the work under way finish or pause it where it
     // stands (its state is saved; the next start carries on), update the messages, exit.
     logger.info('stopping', { signal });
@@ -154,7 +175,7 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
     await bot.shutdown(5000);
     await Promise.race([Promise.all(work), new Promise((resolve) => setTimeout(resolve, Math.max(0, 8500 - (Date.now() - stopping))).unref())]);
     logger.info('stopped', { afterMs: Date.now() - stopping });
-    return 0;
+    return signal === 'link_disabled' ? EXIT.CONFIG : EXIT.OK;
   } finally {
     await world?.close();
     await store.close();
@@ -194,7 +215,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     (code) => process.exit(code),
     (error: unknown) => {
       process.stderr.write(`monai-pod-bot failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
+      process.exit(EXIT.FAILURE);
     },
   );
 }

@@ -1,13 +1,16 @@
 import { stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { webApi } from '@slack/bolt';
+import { SLACK_TOKEN_FIX } from '../config/fixes.js';
 import type { Config, SlackConfig } from '../config/load.js';
 import { isBotError } from '../errors.js';
 import { boltLogger, type Logger } from '../log.js';
 import { createRunPodApi } from '../runpod/factory.js';
 import { loadKeyPair } from '../ssh/keys.js';
+import { databaseIssue, whyNotWritable, writableIssue, type WritableFile } from '../startup/writable.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import { systemClock } from '../util/clock.js';
+import { currentHost } from '../util/host.js';
 import type { CheckResult } from './report.js';
 
 export interface CheckOptions {
@@ -61,7 +64,7 @@ export function checkSlackBotToken(slack: SlackConfig, options: CheckOptions): P
       const who = await slackClient(slack.botToken, slack, options).auth.test();
       return `works: @${who.user ?? 'bot'} in workspace “${who.team ?? '?'}” (${who.team_id ?? '?'})`;
     },
-    { variable: 'SLACK_BOT_TOKEN', fix: 'copy the Bot User OAuth Token (xoxb-…) from your app’s OAuth & Permissions page; reinstalling the app changes it.' },
+    { variable: 'SLACK_BOT_TOKEN', fix: `${SLACK_TOKEN_FIX.bot} Reinstalling the app changes it.` },
   );
 }
 
@@ -75,7 +78,7 @@ export function checkSocketModeToken(slack: SlackConfig, options: CheckOptions):
     },
     {
       variable: 'SLACK_APP_TOKEN',
-      fix: 'turn on Socket Mode (Settings → Socket Mode), then Basic Information → App-Level Tokens → generate one with the connections:write scope (xapp-…).',
+      fix: `turn on Socket Mode (Settings → Socket Mode), then ${SLACK_TOKEN_FIX.app}`,
     },
   );
 }
@@ -105,6 +108,9 @@ export async function checkDigestChannel(slack: SlackConfig, channel: string | u
     if (code === null) return unreachableSlack(title, slack, error);
     if (code === 'channel_not_found') {
       return { title, status: 'fail', detail: `${channel} is not visible to the bot: a wrong ID, or a private channel it was not invited to`, fix: `check the ID; ${invite}` };
+    }
+    if (['invalid_auth', 'not_authed', 'token_revoked', 'account_inactive', 'not_allowed_token_type'].includes(code)) {
+      return { title, status: 'fail', detail: `${channel} not checked: Slack refused SLACK_BOT_TOKEN (${code})`, fix: 'fix SLACK_BOT_TOKEN first (above).' };
     }
     if (code === 'missing_scope') {
       return { title, status: 'fail', detail: 'the app cannot look channels up (missing scope)', fix: 'update the app from manifest.yml (it asks for channels:read and groups:read) and reinstall it to the workspace.' };
@@ -165,7 +171,7 @@ export async function checkSshKey(config: Config): Promise<CheckResult> {
     if (mode !== 0) return { title, status: 'warn', detail: `${detail}, but other users on this host can read it`, fix: `chmod 600 ${path}` };
     return { title, status: 'pass', detail };
   } catch (error) {
-    if (isBotError(error)) return { title, status: 'fail', detail: error.message, fix: error.action };
+    if (isBotError(error)) return { title, status: 'fail', detail: `SSH_PRIVATE_KEY_PATH: ${error.message}`, fix: error.action };
     throw error;
   }
 }
@@ -180,13 +186,22 @@ function isPrivateHost(host: string): boolean {
   return PRIVATE_HOST.test(bare);
 }
 
+function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
+}
+
 /**
  * The DICOMweb host when it is inside a private network while the pods are not (RunPod's cloud):
- * the pod could never reach it. A RunPod API on a private address is a simulator, whose pods are local.
+ * the pod could never reach it. A RunPod API on loopback is a simulator (the sandbox) whose pods
+ * run on this machine: they reach its loopback, and nothing else that is private — so the sandbox
+ * shows this warning for a lab address just as RunPod's cloud would need it.
  */
 export function hostThePodCannotReach(dicomwebUrl: string, runpodApiUrl: string): string | null {
   const host = new URL(dicomwebUrl).hostname;
-  return isPrivateHost(host) && !isPrivateHost(new URL(runpodApiUrl).hostname) ? host : null;
+  if (!isPrivateHost(host)) return null;
+  const simulated = isLoopbackHost(new URL(runpodApiUrl).hostname);
+  return simulated && isLoopbackHost(host) ? null : host;
 }
 
 export async function checkDicomweb(config: Config, options: CheckOptions): Promise<CheckResult> {
@@ -228,13 +243,19 @@ export async function checkDatabase(config: Config): Promise<CheckResult> {
       await store.close();
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const newer = /newer than this bot knows/.test(message);
-    return {
-      title,
-      status: 'fail',
-      detail: `${path}: ${message}`,
-      fix: newer ? 'run the bot version that wrote it, or restore the backup taken before the upgrade.' : 'DATABASE_PATH’s folder must exist or be creatable, and be writable by the user the bot runs as.',
-    };
+    const issue = await databaseIssue(path, error, currentHost());
+    return { title, status: 'fail', detail: issue.message, fix: issue.fix };
   }
+}
+
+/** LOG_FILE: its folder exists or can be made, and the bot's user may write there (nothing is created). */
+export async function checkLogFile(path: string): Promise<CheckResult> {
+  const title = 'Log file';
+  const file: WritableFile = { variable: 'LOG_FILE', path };
+  const problem = await whyNotWritable(file, currentHost());
+  if (problem) {
+    const issue = writableIssue(file, problem);
+    return { title, status: 'fail', detail: issue.message, fix: issue.fix };
+  }
+  return { title, status: 'pass', detail: `${path} can be written (rotated at LOG_FILE_MAX_MB)` };
 }

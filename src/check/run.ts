@@ -4,6 +4,7 @@ import {
   checkDatabase,
   checkDicomweb,
   checkDigestChannel,
+  checkLogFile,
   checkRunPod,
   checkSigningSecret,
   checkSlackBotToken,
@@ -11,6 +12,7 @@ import {
   checkSshKey,
   type CheckOptions,
 } from './checks.js';
+import { checkGpuTypes } from './gpu-types.js';
 
 export interface RunChecksOptions extends CheckOptions {
   /**
@@ -45,9 +47,12 @@ export async function runChecks(config: Config, options: RunChecksOptions): Prom
     checks.push(() => ({ title: 'Slack', status: 'skip', detail: 'no SLACK_BOT_TOKEN: npm start opens the local console' }));
   }
   checks.push(() => checkRunPod(config, options));
+  checks.push(() => checkGpuTypes(config, options));
   if (full) checks.push(() => checkSshKey(config));
   checks.push(() => checkDicomweb(config, options));
   if (full) checks.push(() => checkDatabase(config));
+  const logFile = config.log.file;
+  if (full && logFile) checks.push(() => checkLogFile(logFile.path));
   return Promise.all(
     checks.map(async (check): Promise<CheckResult> => {
       try {

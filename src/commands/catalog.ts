@@ -30,8 +30,8 @@ export interface CommandInfo {
 export const COMMANDS: readonly CommandInfo[] = [
   {
     name: 'start',
-    usage: 'start [deepgrow | deepedit | segmentation | model,model…]',
-    summary: 'Start the GPU pod (deploy or resume it), start MONAI Label with the models, and post the URL for 3D Slicer.',
+    usage: 'start [deepgrow | deepedit | segmentation | model,model…] [new-pod]',
+    summary: 'Start the GPU pod (deploy or resume it), start MONAI Label with the models, and post the URL for 3D Slicer. `new-pod` deploys a fresh pod with an empty volume when the old one cannot resume (asks for confirmation).',
     example: '/monai start deepedit',
     access: 'member',
   },

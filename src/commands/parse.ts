@@ -1,6 +1,9 @@
 /** Slash-command text → a command, or the reason it was not understood. Pure; never throws. */
+import { matchTopic } from '../knowledge/match.js';
 import { escapeSlack } from '../messages/blocks.js';
 import { parseModels } from '../monai/models.js';
+import { editDistance } from '../util/edit-distance.js';
+import { COMMANDS } from './catalog.js';
 
 /**
  * `pod`: the pod a button was shown for (`pod=<id>` in its command). A button pressed after the
@@ -116,6 +119,23 @@ function parseKeep(args: string[]): Command {
   return duration ? { kind: 'keep', duration } : { kind: 'invalid', reason: '`keep` takes `1h`, `4h` or `tomorrow`.' };
 }
 
+/**
+ * What an unknown first word most likely meant: a command one or two keystrokes away ("stpo" →
+ * stop), or, for words that read as a question, the troubleshooting answer. Null when nothing fits.
+ */
+function closestCommand(word: string, text: string): string | null {
+  const typed = word.toLowerCase();
+  const names = [...COMMANDS.map((command) => command.name), ...Object.keys(ALIASES).filter((alias) => alias.length > 2)];
+  let best: string | null = null;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const name of names) {
+    const distance = name.startsWith(typed) && typed.length >= 3 ? 0.5 : editDistance(typed, name);
+    if (distance < bestDistance) [best, bestDistance] = [ALIASES[name] ?? name, distance];
+  }
+  if (best && bestDistance <= (typed.length <= 4 ? 1 : 2)) return `/monai ${best}`;
+  return matchTopic(text) ? `/monai troubleshoot ${shown(text, 60)}` : null;
+}
+
 export function parseCommand(raw: string): Command {
   if (raw.length > MAX_COMMAND_LENGTH) return { kind: 'invalid', reason: `That is ${raw.length} characters; commands are short.` };
   const [first, ...rest] = tokenize(raw);
@@ -143,7 +163,9 @@ export function parseCommand(raw: string): Command {
     case 'doctor':
     case 'history':
       return args.length === 0 ? { kind: verb } : { kind: 'invalid', reason: `\`${verb}\` takes no arguments.` };
-    default:
-      return { kind: 'invalid', reason: `“${shown(first, 40)}” is not a /monai command.` };
+    default: {
+      const guess = closestCommand(first, raw.trim());
+      return { kind: 'invalid', reason: `“${shown(first, 40)}” is not a /monai command.${guess ? ` Did you mean \`${guess}\`?` : ''}` };
+    }
   }
 }

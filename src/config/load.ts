@@ -1,5 +1,8 @@
 import { BotError } from '../errors.js';
+import { diagnoseValue, fixFor, SLACK_TOKEN_FIX, type ConfigIssue } from './fixes.js';
 import { VARIABLES, type VariableName, type VariableValue } from './variables.js';
+
+export type { ConfigIssue };
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -118,16 +121,29 @@ export interface Config {
   secrets: readonly string[];
 }
 
+/** Every configuration mistake found at once, each with its fix. */
 export class ConfigError extends BotError {
-  readonly problems: readonly string[];
-  constructor(problems: string[]) {
-    super('CONFIG_INVALID', { message: problems.join('\n') });
-    this.problems = problems;
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[]) {
+    super('CONFIG_INVALID', { message: issues.map((issue) => issue.message).join('\n') });
+    this.issues = issues;
+  }
+
+  get problems(): string[] {
+    return this.issues.map((issue) => issue.message);
   }
 }
 
+/** What to do when a variable that is needed is empty. */
+const REQUIRED_FIX: Readonly<Record<string, string>> = {
+  SLACK_BOT_TOKEN: SLACK_TOKEN_FIX.bot,
+  SLACK_SIGNING_SECRET: `${SLACK_TOKEN_FIX.signing} Or use Socket Mode: set SLACK_APP_TOKEN.`,
+  RUNPOD_API_KEY: 'create a key at runpod.io → Settings → API Keys (Read/Write) and set RUNPOD_API_KEY; or remove the Slack tokens to try the local console with the simulator.',
+  DICOMWEB_URL: 'set DICOMWEB_URL to the Orthanc DICOMweb root the pod can reach, e.g. https://pacs.lab.example.org/dicom-web.',
+};
+
 class Reader {
-  readonly problems: string[] = [];
+  readonly problems: ConfigIssue[] = [];
   constructor(private readonly env: Env) {}
 
   isSet(name: VariableName): boolean {
@@ -141,9 +157,14 @@ class Reader {
     if (text === undefined) return undefined;
     const parsed = spec.schema.safeParse(text);
     if (parsed.success) return parsed.data as VariableValue<N>;
+    const diagnosed = diagnoseValue(name, text);
+    if (diagnosed) {
+      this.problems.push(diagnosed);
+      return undefined;
+    }
     const message = parsed.error.issues[0]?.message ?? 'invalid value';
     const shown = 'secret' in spec && spec.secret ? '' : ` (got "${text.length > 60 ? `${text.slice(0, 60)}…` : text}")`;
-    this.problems.push(`${name}: ${message}${shown}`);
+    this.problems.push({ variable: name, message: `${name}: ${message}${shown}`, fix: fixFor(name, message, 'default' in spec ? spec.default : undefined) });
     return undefined;
   }
 
@@ -156,7 +177,7 @@ class Reader {
   }
 
   require(name: VariableName, why: string): void {
-    if (!this.isSet(name)) this.problems.push(`${name}: required ${why}`);
+    if (!this.isSet(name)) this.problems.push({ variable: name, message: `${name}: required ${why}`, fix: REQUIRED_FIX[name] ?? `set ${name}.` });
   }
 }
 
@@ -187,9 +208,12 @@ export function loadConfig(env: Env): Config {
   const apiKey = read.get('RUNPOD_API_KEY');
   if (read.isSet('RUNPOD_API_KEY')) read.require('DICOMWEB_URL', 'with a RunPod key: MONAI Label reads the studies from it');
   if (read.isSet('DICOMWEB_USERNAME') !== read.isSet('DICOMWEB_PASSWORD')) {
-    read.problems.push(
-      `${read.isSet('DICOMWEB_USERNAME') ? 'DICOMWEB_PASSWORD' : 'DICOMWEB_USERNAME'}: required when the other DICOMweb credential is set (MONAI Label uses both or neither)`,
-    );
+    const [missing, set] = read.isSet('DICOMWEB_USERNAME') ? ['DICOMWEB_PASSWORD', 'DICOMWEB_USERNAME'] : ['DICOMWEB_USERNAME', 'DICOMWEB_PASSWORD'];
+    read.problems.push({
+      variable: missing,
+      message: `${missing}: required when the other DICOMweb credential is set (MONAI Label uses both or neither)`,
+      fix: `set ${missing} to the Orthanc user’s ${missing === 'DICOMWEB_PASSWORD' ? 'password' : 'name'}, or empty ${set} too for an Orthanc without a login.`,
+    });
   }
   const dicomwebPassword = read.get('DICOMWEB_PASSWORD');
   // Read even when unused, so every problem is reported in one go.

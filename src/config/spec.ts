@@ -51,7 +51,7 @@ export const slackId = (prefixes: string) =>
     message: `expected Slack IDs starting with ${prefixes.split('').join(' or ')} (e.g. ${prefixes[0]}012AB3CD), comma-separated`,
   });
 
-export const GPU_ID = /^(NVIDIA|AMD) [A-Za-z0-9 .-]+$/;
+export const GPU_ID = /^(NVIDIA|AMD|Tesla) [A-Za-z0-9 .-]+$/;
 
 export function spec<T>(value: VariableSpec<T>): VariableSpec<T> {
   return value;

@@ -66,7 +66,10 @@ export type DigestWarning =
   | { kind: 'idle'; row: RunningRow }
   | { kind: 'not-answering'; row: RunningRow }
   | { kind: 'stale'; row: StoppedRow }
-  | { kind: 'runway'; days: number; balance: number; spendPerHr: number; withoutNetworkVolume: string[]; estimated: boolean };
+  | { kind: 'runway'; days: number; basis: RunwayBasis; balance: number; spendPerHr: number; withoutNetworkVolume: string[]; estimated: boolean };
+
+/** Which spending rate a runway figure assumes. */
+export type RunwayBasis = 'current burn' | '7-day average';
 
 export interface DigestView {
   at: number;
@@ -85,6 +88,8 @@ export interface DigestView {
     avgSpendPerHr7d: number | null;
     runwayDaysNow: number | null;
     runwayDays7d: number | null;
+    /** The shorter of the two, and which it is: the one figure the summary and its warning quote (null: no balance known). */
+    runway: { days: number; basis: RunwayBasis } | null;
     /** How long the balance lasts with every pod stopped (only volumes billing). */
     storageFloorDays: number | null;
     spendLimit: number | null;
@@ -175,6 +180,7 @@ export function buildDigest(input: DigestInput): DigestView {
       avgSpendPerHr7d: avg,
       runwayDaysNow: runway(spendPerHr),
       runwayDays7d: runway(avg),
+      runway: shorterRunway(runway(spendPerHr), runway(avg)),
       storageFloorDays: runway(floorPerHour),
       spendLimit: account?.spendLimit ?? null,
     },
@@ -185,11 +191,12 @@ export function buildDigest(input: DigestInput): DigestView {
     else if (row.idleNowHours * HOUR >= input.sampleMs || row.idleHours24 >= 1) view.warnings.push({ kind: 'idle', row });
   }
   for (const row of stopped) if (row.daysStopped !== null && row.daysStopped > input.staleDays) view.warnings.push({ kind: 'stale', row });
-  const days = Math.min(view.account.runwayDaysNow ?? Number.POSITIVE_INFINITY, view.account.runwayDays7d ?? Number.POSITIVE_INFINITY);
-  if (balance !== null && days < input.runwayWarnDays) {
+  const shorter = view.account.runway;
+  if (balance !== null && shorter !== null && shorter.days < input.runwayWarnDays) {
     view.warnings.push({
       kind: 'runway',
-      days,
+      days: shorter.days,
+      basis: shorter.basis,
       balance,
       spendPerHr,
       withoutNetworkVolume: input.pods.filter((pod) => !pod.networkVolumeId).map((pod) => pod.name),
@@ -197,4 +204,10 @@ export function buildDigest(input: DigestInput): DigestView {
     });
   }
   return view;
+}
+
+/** The shorter of the two runways, named by the rate it assumes. */
+function shorterRunway(now: number | null, average: number | null): { days: number; basis: RunwayBasis } | null {
+  if (now === null) return average === null ? null : { days: average, basis: '7-day average' };
+  return average !== null && average < now ? { days: average, basis: '7-day average' } : { days: now, basis: 'current burn' };
 }

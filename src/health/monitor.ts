@@ -6,17 +6,26 @@ import { healthReport, type HealthFacts, type HealthReport, type SocketState } f
 export class HealthMonitor {
   private runpod: HealthFacts['runpod'] = null;
   private socket: HealthFacts['socket'] = null;
+  private slack: NonNullable<HealthFacts['slack']>;
   private readonly startedAt: number;
 
   constructor(
     private readonly deps: { clock: Clock; version: string; mode: 'socket' | 'http'; pingDatabase: () => Promise<void> },
   ) {
     this.startedAt = deps.clock.now();
+    this.slack = { reachable: false, since: this.startedAt };
     if (deps.mode === 'socket') this.socket = { state: 'connecting', since: this.startedAt };
   }
 
   recordRunPodCall(result: { ok: boolean; operation: string; error?: { code: string } }): void {
     this.runpod = { ok: result.ok, operation: result.operation, at: this.deps.clock.now(), ...(result.error ? { error: result.error.code } : {}) };
+  }
+
+  /** Whether Slack accepts the bot's tokens; until it does, /healthz says Slack is down and why. */
+  setSlackReachable(reachable: boolean, reason?: string): void {
+    if (this.slack.reachable === reachable && this.slack.reason === reason) return;
+    const since = this.slack.reachable === reachable ? this.slack.since : this.deps.clock.now();
+    this.slack = { reachable, since, ...(reason ? { reason } : {}) };
   }
 
   setSocketState(state: SocketState): void {
@@ -32,7 +41,7 @@ export class HealthMonitor {
     } catch (error) {
       database = { writable: false, error: error instanceof Error ? error.message : String(error) };
     }
-    return healthReport({ now: this.deps.clock.now(), startedAt: this.startedAt, version: this.deps.version, mode: this.deps.mode, database, runpod: this.runpod, socket: this.socket });
+    return healthReport({ now: this.deps.clock.now(), startedAt: this.startedAt, version: this.deps.version, mode: this.deps.mode, database, runpod: this.runpod, socket: this.socket, slack: this.slack });
   }
 
   /** Answers GET /healthz (and HEAD); anything else is 404. */

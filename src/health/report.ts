@@ -10,11 +10,16 @@ export interface HealthFacts {
   runpod: { ok: boolean; operation: string; at: number; error?: string } | null;
   /** Socket Mode only: the connection's state and since when. */
   socket: { state: SocketState; since: number } | null;
+  /** Whether Slack has accepted the bot yet: it is served from the start, before Slack answers. */
+  slack?: { reachable: boolean; since: number; reason?: string } | null;
 }
 
 export interface HealthReport {
-  /** ok: all well; degraded: serving, but RunPod's last answer was a failure; unhealthy: restart or fix. */
-  status: 'ok' | 'degraded' | 'unhealthy';
+  /**
+   * ok: all well; degraded: serving, but RunPod's last answer was a failure; starting: Slack has not
+   * answered yet; unhealthy: restart or fix.
+   */
+  status: 'ok' | 'degraded' | 'starting' | 'unhealthy';
   httpStatus: 200 | 503;
   body: Record<string, unknown>;
 }
@@ -29,13 +34,15 @@ export const SOCKET_GRACE_MS = 120_000;
  */
 export function healthReport(facts: HealthFacts): HealthReport {
   const socketDown = facts.socket !== null && facts.socket.state !== 'connected' && facts.now - facts.socket.since > SOCKET_GRACE_MS;
-  const unhealthy = !facts.database.writable || socketDown;
+  // Until Slack accepts the bot it cannot take a command: never "ok", and "unhealthy" once Slack has failed to answer.
+  const slackDown = facts.slack !== undefined && facts.slack !== null && !facts.slack.reachable;
+  const unhealthy = !facts.database.writable || socketDown || (slackDown && facts.slack?.reason !== undefined);
   const degraded = facts.runpod !== null && !facts.runpod.ok;
-  const status = unhealthy ? 'unhealthy' : degraded ? 'degraded' : 'ok';
+  const status = unhealthy ? 'unhealthy' : slackDown ? 'starting' : degraded ? 'degraded' : 'ok';
   const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
   return {
     status,
-    httpStatus: unhealthy ? 503 : 200,
+    httpStatus: unhealthy || slackDown ? 503 : 200,
     body: {
       status,
       version: facts.version,
@@ -46,6 +53,9 @@ export function healthReport(facts: HealthFacts): HealthReport {
         ? { lastCall: facts.runpod.ok ? 'ok' : 'failed', operation: facts.runpod.operation, ageSeconds: seconds(facts.now - facts.runpod.at), ...(facts.runpod.error ? { error: facts.runpod.error } : {}) }
         : { lastCall: 'none yet' },
       ...(facts.socket ? { slackSocket: { state: facts.socket.state, forSeconds: seconds(facts.now - facts.socket.since) } } : {}),
+      ...(facts.slack && !facts.slack.reachable
+        ? { slack: { state: facts.slack.reason ? 'unreachable' : 'connecting', forSeconds: seconds(facts.now - facts.slack.since), ...(facts.slack.reason ? { error: facts.slack.reason } : {}) } }
+        : {}),
     },
   };
 }

@@ -7,7 +7,8 @@
  * "connected" all meet at "connect". A topic scores for every keyword phrase found (longer
  * phrases weigh more; in order beats scattered) plus a little for words shared with its title
  * and symptoms (rarer words count more). The best score wins, ties go to the earlier topic, and
- * below MIN_SCORE there is no answer. No randomness, no I/O.
+ * below MIN_SCORE there is no answer, nor below CONFIDENT_SCORE when most of the question's words
+ * are unknown to the knowledge base. No randomness, no I/O.
  */
 import { TOPICS, type Topic } from './topics.js';
 
@@ -18,6 +19,12 @@ export interface TopicMatch {
 
 /** One single-word keyword hit is enough; word overlap alone needs about two distinctive words. */
 export const MIN_SCORE = 1;
+/**
+ * Below this score (no phrase of two words or more), a question must be mostly about things the
+ * knowledge base knows: "my cat ate the GPU" shares one word with a topic and two with none, and
+ * gets the topic list rather than an unrelated answer.
+ */
+export const CONFIDENT_SCORE = 2.5;
 const MAX_QUESTION_CHARS = 500;
 const MAX_SEE_ALSO = 3;
 const SCATTERED_FACTOR = 0.5;
@@ -110,6 +117,8 @@ interface PreparedTopic {
 
 interface Prepared {
   topics: PreparedTopic[];
+  /** Every word any topic's keywords, title or symptoms use. */
+  known: Set<string>;
   /** How many topics' title/symptom vocabulary holds a word. */
   documentFrequency: Map<string, number>;
 }
@@ -134,7 +143,8 @@ function prepare(topics: readonly Topic[]): Prepared {
     for (const word of vocabulary) documentFrequency.set(word, (documentFrequency.get(word) ?? 0) + 1);
     return { topic, phrases, vocabulary };
   });
-  const result = { topics: prepared, documentFrequency };
+  const known = new Set(prepared.flatMap((topic) => [...topic.vocabulary, ...topic.phrases.flat()]));
+  const result = { topics: prepared, documentFrequency, known };
   cache.set(topics, result);
   return result;
 }
@@ -210,6 +220,11 @@ export function matchTopic(question: string, topics: readonly Topic[] = TOPICS):
     if (value > bestScore) [best, bestScore] = [candidate, value];
   }
   if (!best || bestScore < MIN_SCORE) return null;
+  if (bestScore < CONFIDENT_SCORE) {
+    const strangers = [...wordSet].filter((word) => !prepared.known.has(word)).length;
+    const matched = [...wordSet].filter((word) => best.vocabulary.has(word) || best.phrases.some((phrase) => phrase.includes(word))).length;
+    if (strangers > matched) return null;
+  }
   return { topic: best.topic, seeAlso: resolveSeeAlso(best.topic, topics) };
 }
 

@@ -33,6 +33,7 @@ const L = {
   useSsh: { label: 'RunPod: SSH', url: 'https://docs.runpod.io/pods/configuration/use-ssh' },
   pricing: { label: 'RunPod pricing', url: 'https://docs.runpod.io/pods/pricing' },
   zeroGpus: { label: 'RunPod: zero GPUs on resume', url: 'https://docs.runpod.io/pods/troubleshooting/zero-gpus' },
+  gpuTypes: { label: 'RunPod: GPU types', url: 'https://docs.runpod.io/references/gpu-types' },
   managePods: { label: 'RunPod: manage pods', url: 'https://docs.runpod.io/pods/manage-pods' },
   orthanc: { label: 'Orthanc DICOMweb', url: 'https://orthanc.uclouvain.be/book/plugins/dicomweb.html' },
 } as const;
@@ -428,6 +429,23 @@ export const TOPICS: readonly Topic[] = [
     seeAlso: ['costs', 'start-stop'],
   },
   {
+    id: 'gpu-types',
+    title: 'RunPod does not know a GPU type in GPU_TYPES',
+    symptoms: ['RunPod has no GPU type', 'unknown GPU type', 'no capacity on every start, whatever the hour'],
+    causes: [
+      'A typo in `GPU_TYPES` (“NVIDIA GeForce RTX 4909”), or a display name (“RTX 4090”) where RunPod’s full id belongs.',
+      'RunPod answers an unknown type with the same words as a sold-out one, so it looked like “no capacity”.',
+    ],
+    fix: [
+      'Whoever runs the bot runs `npm run check`: its GPU types line names each wrong id and suggests the right one.',
+      'Set `GPU_TYPES` to RunPod’s ids from the GPU ID column of RunPod’s GPU types page, e.g. `NVIDIA GeForce RTX 4090,NVIDIA RTX A5000`.',
+      'Restart the bot, then `/monai start` again.',
+    ],
+    links: [L.gpuTypes],
+    keywords: ['unknown gpu type', 'gpu type', 'gpu types', 'gpu_types', 'gpu id', 'has no gpu type', 'did you mean'],
+    seeAlso: ['resume-no-gpu', 'start-stop'],
+  },
+  {
     id: 'costs',
     title: 'What the pod costs, running and stopped',
     symptoms: ['how much does a stopped pod cost', 'are we paying when nobody uses it', 'what is the bill this month'],
@@ -683,6 +701,9 @@ export const TOPICS: readonly Topic[] = [
       'runpod error',
       'deploy failed',
       'did not confirm the deploy',
+      'api is not answering',
+      'rejected the request',
+      'request as invalid',
       'error state',
       'no pod from it',
       'deploy unconfirmed',

@@ -8,15 +8,22 @@ export function errorMessage(error: BotError): Message {
   return { text: `${error.message} ${error.action}`, blocks: [section(lines.join('\n'))] };
 }
 
+/**
+ * The commands the caller may run; or, given the reason a command was not understood, that reason
+ * (with its "did you mean") and one line pointing at the full help — not the whole list again.
+ */
 export function helpMessage(names: readonly CommandName[], intro?: string): Message {
+  if (intro) {
+    const hint = '`/monai help` lists every command.';
+    return { text: `${intro} ${hint}`, blocks: [section(`${intro}\n${hint}`)] };
+  }
   const allowed = COMMANDS.filter((command) => names.includes(command.name));
   const lines = allowed.map((command) => `• \`/monai ${command.usage}\` — ${command.summary}  _e.g._ \`${command.example}\``);
   const blocks = [
-    ...(intro ? [section(intro)] : []),
     section(`*What I can do*\n${lines.join('\n')}`),
     context('I run the lab’s MONAI Label server on a RunPod GPU pod. Replies like this one are visible only to you.'),
   ];
-  return { text: `${intro ? `${intro} ` : ''}Commands: ${allowed.map((command) => command.usage).join(', ')}`, blocks };
+  return { text: `Commands: ${allowed.map((command) => command.usage).join(', ')}`, blocks };
 }
 
 export function noticeMessage(text: string): Message {

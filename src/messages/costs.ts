@@ -137,7 +137,7 @@ function warningLine(warning: DigestWarning): string {
     case 'runway': {
       const lost = warning.withoutNetworkVolume.length > 0 ? ` — that would be ${warning.withoutNetworkVolume.join(', ')}` : '';
       const balance = warning.estimated ? `estimated from the last known balance, ≈ ${formatMoney(warning.balance)}` : formatMoney(warning.balance);
-      return `🚨 The balance (${balance}) lasts about ${days(warning.days)}. At $0 RunPod stops every pod and *terminates pods without a network volume; their data cannot be recovered*${lost}. Add credit in RunPod → Billing.`;
+      return `🚨 The balance (${balance}) lasts about ${days(warning.days)} at the ${warning.basis}. At $0 RunPod stops every pod and *terminates pods without a network volume; their data cannot be recovered*${lost}. Add credit in RunPod → Billing.`;
     }
   }
 }
@@ -150,9 +150,9 @@ function balanceText(account: DigestView['account'], now: number): string {
 }
 
 function runwayText(account: DigestView['account']): string {
-  const runway = account.runwayDays7d ?? account.runwayDaysNow;
-  if (runway === null) return 'runway unknown';
-  return `≈ ${days(runway)} at ${account.runwayDays7d === null ? (account.unavailable ? 'the pods’ current rates' : 'the current burn') : 'the 7-day average'}`;
+  if (account.runway === null) return 'runway unknown';
+  const basis = account.runway.basis === 'current burn' && account.unavailable ? 'the pods’ current rates' : `the ${account.runway.basis}`;
+  return `≈ ${days(account.runway.days)} at ${basis}`;
 }
 
 export function digestMessages(view: DigestView, zone: string, quiet: boolean): { summary: Message; details: Message } {
@@ -161,6 +161,7 @@ export function digestMessages(view: DigestView, zone: string, quiet: boolean): 
   const totals = [
     `Running: ${plural(view.running.length, 'pod')}, ${formatMoney(view.running.reduce((sum, row) => sum + row.costPerHr, 0))}/hr`,
     `Stopped: ${plural(view.stopped.length, 'pod')}, ${formatMoney(view.stopped.reduce((sum, row) => sum + row.storagePerMonth, 0))}/month storage`,
+    // The same figure as the runway warning: the shorter of the two rates, named.
     `${balanceText(account, view.at)}, ${runwayText(account)}`,
   ].join(' · ');
   const warnings = view.warnings.map(warningLine);

@@ -49,7 +49,7 @@ export interface ActionContext {
 }
 
 /** Deploy answers that prove RunPod created nothing; anything else may have created a pod. */
-const DEFINITE_REFUSALS = new Set(['RUNPOD_NO_CAPACITY', 'RUNPOD_SPEND_LIMIT', 'RUNPOD_INVALID_REQUEST', 'RUNPOD_AUTH', 'RUNPOD_PERMISSION']);
+const DEFINITE_REFUSALS = new Set(['RUNPOD_NO_CAPACITY', 'RUNPOD_UNKNOWN_GPU_TYPE', 'RUNPOD_SPEND_LIMIT', 'RUNPOD_INVALID_REQUEST', 'RUNPOD_AUTH', 'RUNPOD_PERMISSION']);
 const MAX_RATE_LIMITED_DEPLOYS = 3;
 
 /**

@@ -1,11 +1,26 @@
 import { ClientError } from 'graphql-request';
 import { BotError } from '../errors.js';
+import { didYouMeanGpu } from './gpu-catalog.js';
 
 const NO_CAPACITY = [
   'no longer any instances available',
   'does not have the resources to deploy',
   'no instances currently available',
 ];
+
+/** Refusals that say outright that the GPU type does not exist (rather than that none is free). */
+const UNKNOWN_GPU_TYPE = /\bgpu ?type\b.*\b(not found|unknown|invalid|does not exist|not supported)\b|\b(unknown|invalid) gpu ?type\b/i;
+
+/**
+ * A deploy refused because RunPod has no such GPU type: a configuration error (GPU_TYPES), never
+ * "no capacity", which would send users back to try again in a few minutes.
+ */
+export function unknownGpuTypeError(gpuTypeId: string | undefined, cause?: unknown): BotError {
+  return new BotError('RUNPOD_UNKNOWN_GPU_TYPE', {
+    message: gpuTypeId ? `RunPod has no GPU type “${gpuTypeId}” (from GPU_TYPES)${didYouMeanGpu(gpuTypeId) || '.'}` : 'RunPod refused a GPU type from GPU_TYPES as unknown.',
+    cause,
+  });
+}
 
 function firstMessage(error: ClientError): string {
   return String(error.response.errors?.[0]?.message ?? '');
@@ -23,6 +38,7 @@ function retryAfterSeconds(error: ClientError): number | undefined {
 /** Business refusals that come back as HTTP 200 with errors[]. */
 export function classifyRunPodMessage(message: string, code?: string): BotError {
   const lower = message.toLowerCase();
+  if (UNKNOWN_GPU_TYPE.test(message)) return unknownGpuTypeError(undefined);
   if (NO_CAPACITY.some((text) => lower.includes(text))) {
     return new BotError('RUNPOD_NO_CAPACITY', { message: `RunPod: ${message}` });
   }
@@ -58,7 +74,7 @@ export function classifyRunPodFailure(error: unknown): BotError {
     }
     const code = error.response.errors?.[0]?.extensions?.['code'];
     const classified = classifyRunPodMessage(firstMessage(error), typeof code === 'string' ? code : undefined);
-    return new BotError(classified.code, { message: classified.message, cause: error });
+    return new BotError(classified.code, { message: classified.message, action: classified.action, cause: error });
   }
   const name = (error as { name?: string } | null)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {

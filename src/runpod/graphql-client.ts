@@ -1,8 +1,8 @@
 import { GraphQLClient } from 'graphql-request';
-import { BotError } from '../errors.js';
+import { BotError, isBotError } from '../errors.js';
 import type { Account, DeploySpec, GpuTypeInfo, Placement, Pod, RunPodApi, Snapshot } from './api.js';
 import { retryRunPodCall, USER_AGENT, type RunPodConnection } from './connection.js';
-import { classifyRunPodFailure } from './errors.js';
+import { classifyRunPodFailure, unknownGpuTypeError } from './errors.js';
 import * as ops from './operations.js';
 
 export interface GraphQLRunPodOptions extends RunPodConnection {
@@ -118,12 +118,32 @@ export class GraphQLRunPod implements RunPodApi {
       supportPublicIp: spec.supportPublicIp,
       env: Object.entries(spec.env).map(([key, value]) => ({ key, value })),
     };
-    const data = await this.once<{ podFindAndDeployOnDemand: ops.WirePod | null }>('deploy', ops.DEPLOY, { input }, signal);
-    // RunPod sometimes reports a capacity refusal as null without errors.
-    if (!data.podFindAndDeployOnDemand) {
-      throw new BotError('RUNPOD_NO_CAPACITY', { message: `RunPod has no ${spec.gpuTypeId} available right now.` });
+    try {
+      const data = await this.once<{ podFindAndDeployOnDemand: ops.WirePod | null }>('deploy', ops.DEPLOY, { input }, signal);
+      // RunPod sometimes reports a capacity refusal as null without errors.
+      if (!data.podFindAndDeployOnDemand) {
+        throw new BotError('RUNPOD_NO_CAPACITY', { message: `RunPod has no ${spec.gpuTypeId} available right now.` });
+      }
+      return toPod(data.podFindAndDeployOnDemand);
+    } catch (error) {
+      if (isBotError(error, 'RUNPOD_UNKNOWN_GPU_TYPE')) throw unknownGpuTypeError(spec.gpuTypeId, error);
+      if (isBotError(error, 'RUNPOD_NO_CAPACITY') && (await this.isUnknownGpuType(spec.gpuTypeId, signal))) throw unknownGpuTypeError(spec.gpuTypeId, error);
+      throw error;
     }
-    return toPod(data.podFindAndDeployOnDemand);
+  }
+
+  /**
+   * RunPod refuses a GPU type it does not have with the same words as one that is sold out; its
+   * catalog tells them apart (it answers an empty list for an unknown id). Unknown only when the
+   * catalog says so: if it cannot be read, the refusal stays "no capacity".
+   */
+  private async isUnknownGpuType(gpuTypeId: string, signal?: AbortSignal): Promise<boolean> {
+    try {
+      const known = await this.gpuTypes([gpuTypeId], signal);
+      return !known.some((gpu) => gpu.id === gpuTypeId);
+    } catch {
+      return false;
+    }
   }
 
   async resume(podId: string, gpuCount: number, signal?: AbortSignal): Promise<Pod> {

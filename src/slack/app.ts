@@ -55,6 +55,27 @@ function watchSocket(receiver: SocketModeReceiver, health: HealthMonitor): void 
   for (const state of states) receiver.client.on(state, () => health.setSocketState(state));
 }
 
+/**
+ * Slack sends `disconnect` with reason `link_disabled` when Socket Mode is switched off for the app
+ * (the sandbox does too when it quits). The client would reconnect forever and fail each time; the
+ * bot says what happened once and stops instead.
+ */
+function watchForDisabledLink(receiver: SocketModeReceiver, logger: Logger, markLost: (reason: string) => void): void {
+  receiver.client.on('ws_message', (data: unknown) => {
+    let frame: { type?: string; reason?: string } | null = null;
+    try {
+      frame = JSON.parse(typeof data === 'string' ? data : Buffer.from(data as Buffer).toString('utf8')) as { type?: string; reason?: string };
+    } catch {
+      return;
+    }
+    if (frame?.type !== 'disconnect' || frame.reason !== 'link_disabled') return;
+    logger.error('Slack turned Socket Mode off for this app (link_disabled): the bot can receive nothing, so it stops. Turn Socket Mode on again (api.slack.com/apps → your app → Settings → Socket Mode) and start the bot, or use HTTP mode (leave SLACK_APP_TOKEN empty).');
+    void receiver.client.disconnect();
+    markLost('link_disabled');
+  });
+  receiver.client.on('reconnecting', () => logger.warn('the Slack connection was lost; reconnecting'));
+}
+
 function teamOf(body: unknown): string | undefined {
   const payload = body as { team_id?: string; team?: { id?: string } | null; user?: { team_id?: string } };
   return payload.team_id ?? payload.team?.id ?? payload.user?.team_id ?? undefined;
@@ -66,6 +87,11 @@ export interface SlackFrontEnd {
   surface: Surface;
   /** Starts listening; in HTTP mode returns the server (port 0 picks a free port). */
   start(port?: number): Promise<Server | undefined>;
+  /**
+   * Resolves when Slack has closed the door for good (it turned Socket Mode off for the app:
+   * `link_disabled`); the bot stops rather than reconnect in a loop. Never resolves otherwise.
+   */
+  lost: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +121,9 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
           ...(options.health ? { customRoutes: [healthRoute(options.health)] } : {}),
         });
   if (options.health && receiver instanceof SocketModeReceiver) watchSocket(receiver, options.health);
+  let markLost: (reason: string) => void = () => undefined;
+  const lost = new Promise<string>((resolve) => (markLost = resolve));
+  if (receiver instanceof SocketModeReceiver) watchForDisabledLink(receiver, logger, markLost);
   const app = new App({
     token: slack.botToken,
     receiver,
@@ -250,6 +279,7 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
   return {
     app,
     surface,
+    lost,
     async start(port) {
       await app.init();
       expectedTeam = (await app.client.auth.test()).team_id;

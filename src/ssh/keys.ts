@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Ssh2 from 'ssh2';
 import { BotError } from '../errors.js';
+import { currentHost, keygenFix, ownershipFix, type Host } from '../util/host.js';
 
 export interface KeyPair {
   /** OpenSSH or PEM private key text. */
@@ -44,8 +46,8 @@ export function parseKeyPair(text: string, where: string): KeyPair {
  * Reads the key now and parses it when the public key is first needed (a deploy, a check):
  * a missing or unreadable file still stops start-up.
  */
-export async function loadKeyPairLazily(path: string): Promise<KeyPair> {
-  const text = await readKeyText(path);
+export async function loadKeyPairLazily(path: string, host: Host = currentHost()): Promise<KeyPair> {
+  const text = await readKeyText(path, host);
   const header = peekOpenSshKey(text);
   if (!header || header.encrypted || !SUPPORTED.has(header.type)) return parseKeyPair(text, path);
   let parsed: KeyPair | null = null;
@@ -88,22 +90,49 @@ export function peekOpenSshKey(text: string): { encrypted: boolean; type: string
   return { encrypted: cipher.toString('latin1') !== 'none', type: publicKey.toString('latin1', 4, 4 + typeLength) };
 }
 
-export async function loadKeyPair(path: string): Promise<KeyPair> {
-  return parseKeyPair(await readKeyText(path), path);
+export async function loadKeyPair(path: string, host: Host = currentHost()): Promise<KeyPair> {
+  return parseKeyPair(await readKeyText(path, host), path);
 }
 
-async function readKeyText(path: string): Promise<string> {
-  let text: string;
+async function readKeyText(path: string, host: Host): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new BotError('SSH_KEY_UNREADABLE', {
-      message: code === 'ENOENT' ? `There is no SSH key at ${path}.` : `The SSH key at ${path} cannot be read (${code ?? 'error'}).`,
-      action: `Create one for the bot with: ssh-keygen -t ed25519 -N "" -f ${path}  (or set SSH_PRIVATE_KEY_PATH).`,
+    throw await unreadableKey(path, (error as { code?: string }).code, host);
+  }
+}
+
+/**
+ * Why the key cannot be read, and the fix. A key that exists but belongs to someone else (root made
+ * it, the service runs as another user) must never be answered with ssh-keygen: a new key would
+ * replace the one the pods already trust.
+ */
+async function unreadableKey(path: string, code: string | undefined, host: Host): Promise<BotError> {
+  if (code === 'ENOENT') {
+    return new BotError('SSH_KEY_UNREADABLE', { message: `There is no SSH key at ${path}.`, action: `Create one for the bot: ${keygenFix(path, host)}` });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    const folder = dirname(path);
+    const folderClosed = await access(folder, constants.X_OK).then(
+      () => false,
+      () => true,
+    );
+    const keep = 'Do not make a new key: the pods already trust this one.';
+    if (folderClosed) {
+      return new BotError('SSH_KEY_UNREADABLE', {
+        message: `The bot’s user (${host.user}) cannot open the folder ${folder}, which holds the SSH key ${path} (permission denied).`,
+        action: `${keep} Give the folder and the key to that user: ${ownershipFix(folder, host, '700')}; then ${ownershipFix(path, host, '600')}`,
+      });
+    }
+    return new BotError('SSH_KEY_UNREADABLE', {
+      message: `The SSH key at ${path} exists, but the bot’s user (${host.user}) cannot read it (permission denied: it belongs to another user, or its mode shuts the bot out).`,
+      action: `${keep} Give it to the bot’s user: ${ownershipFix(path, host, '600')}`,
     });
   }
-  return text;
+  if (code === 'EISDIR') {
+    return new BotError('SSH_KEY_UNREADABLE', { message: `${path} is a folder; SSH_PRIVATE_KEY_PATH must name the private key file in it.`, action: `Set SSH_PRIVATE_KEY_PATH to the key file, e.g. ${path.replace(/\/$/, '')}/id_ed25519.` });
+  }
+  return new BotError('SSH_KEY_UNREADABLE', { message: `The SSH key at ${path} cannot be read (${code ?? 'error'}).`, action: 'Check SSH_PRIVATE_KEY_PATH and the file.' });
 }
 
 /** A throwaway key, for the console's simulated pods. */

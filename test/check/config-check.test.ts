@@ -86,7 +86,7 @@ describe('npm run check', () => {
 
     expect(code).toBe(0);
     expect(lines[1]).toBe('Mode: Slack over Socket Mode (SLACK_APP_TOKEN is set)');
-    for (const title of ['Configuration', 'Slack bot token', 'Slack Socket Mode', 'Digest channel', 'RunPod API key', 'SSH key', 'DICOMweb (Orthanc)', 'Database']) {
+    for (const title of ['Configuration', 'Slack bot token', 'Slack Socket Mode', 'Digest channel', 'RunPod API key', 'GPU types', 'SSH key', 'DICOMweb (Orthanc)', 'Database']) {
       expect(lineOf(lines, title)).toMatch(/^PASS {2}/);
     }
     expect(lineOf(lines, 'Slack bot token')).toContain('@monai in workspace “Lab” (T0LAB)');
@@ -144,10 +144,27 @@ describe('npm run check', () => {
       fix: /add credit in RunPod → Billing/,
     },
     {
+      link: 'a typo in GPU_TYPES, which RunPod would refuse like a sold-out GPU',
+      title: 'GPU types',
+      breakIt: (env) => void (env['GPU_TYPES'] = 'NVIDIA GeForce RTX 4909,NVIDIA RTX A5000'),
+      detail: /^FAIL {2}GPU types: GPU_TYPES: RunPod has no GPU type “NVIDIA GeForce RTX 4909” — did you mean “NVIDIA GeForce RTX 4090” \(RTX 4090\)\?$/,
+      fix: /GPU_TYPES=NVIDIA GeForce RTX 4090,NVIDIA RTX A5000 \(the GPU ID column of docs\.runpod\.io\/references\/gpu-types/,
+    },
+    {
+      link: 'a log file in a folder that cannot be created',
+      title: 'Log file',
+      breakIt: (env) => {
+        writeFileSync(join(dir, 'not-a-folder'), '');
+        env['LOG_FILE'] = join(dir, 'not-a-folder', 'logs', 'bot.log');
+      },
+      detail: /^FAIL {2}Log file: LOG_FILE: .*not-a-folder\/logs\/bot\.log: .*not-a-folder is a file, so the folder .* cannot be created$/,
+      fix: /point LOG_FILE into a folder: LOG_FILE=\.\/data\/logs\/bot\.log, or, under the systemd unit, LOG_FILE=\/var\/log\/monai-pod-bot\/bot\.log/,
+    },
+    {
       link: 'a missing SSH key',
       title: 'SSH key',
       breakIt: (env) => void (env['SSH_PRIVATE_KEY_PATH'] = join(dir, 'no-such-key')),
-      detail: /no-such-key/,
+      detail: /SSH_PRIVATE_KEY_PATH: There is no SSH key at .*no-such-key/,
       fix: /ssh-keygen -t ed25519/,
     },
     {
@@ -157,8 +174,8 @@ describe('npm run check', () => {
         writeFileSync(join(dir, 'a-file'), '');
         env['DATABASE_PATH'] = join(dir, 'a-file', 'bot.sqlite');
       },
-      detail: /a-file\/bot\.sqlite/,
-      fix: /writable by the user the bot runs as/,
+      detail: /DATABASE_PATH: .*a-file\/bot\.sqlite: .*a-file is a file, so the folder .* cannot be created/,
+      fix: /point DATABASE_PATH into a folder/,
     },
   ];
 
@@ -225,8 +242,8 @@ describe('npm run check', () => {
     expect(lines[0]).toBe(`monai-pod-bot 0.1.0 configuration check (settings from ${file} and the environment)`);
 
     const missing = await check({}, [`--dotenv=${join(dir, 'nope.env')}`]);
-    expect(missing.code).toBe(1);
-    expect(missing.err).toBe(`Configuration error: --dotenv: there is no file at ${join(dir, 'nope.env')}\n`);
+    expect(missing.code).toBe(78);
+    expect(missing.err).toBe(`Configuration error: --dotenv: there is no file at ${join(dir, 'nope.env')}\n  Fix: check the path (a relative one starts from ${dir}).\n`);
   });
 
   it('names a malformed setting and stops there', async () => {
@@ -258,9 +275,15 @@ describe('a DICOMweb address the pod cannot reach', () => {
     expect(hostThePodCannotReach('http://[::1]:8042/dicom-web', cloud)).toBe('[::1]');
   });
 
-  it('is not a public address, nor any address when the pods are simulated on this host', () => {
+  it('is a lab address even when the pods are simulated on this host: the sandbox warns as RunPod’s cloud would', () => {
+    expect(hostThePodCannotReach('http://192.168.1.20:8042/dicom-web', 'http://127.0.0.1:4000/graphql')).toBe('192.168.1.20');
+    expect(hostThePodCannotReach('http://pacs.local/dicom-web', 'http://127.0.0.1:4000/graphql')).toBe('pacs.local');
+  });
+
+  it('is not a public address, nor a loopback one when the pods are simulated on this host', () => {
     expect(hostThePodCannotReach('https://pacs.lab-university.edu/dicom-web', 'https://api.runpod.io/graphql')).toBeNull();
     expect(hostThePodCannotReach('http://172.32.0.1/dicom-web', 'https://api.runpod.io/graphql')).toBeNull();
     expect(hostThePodCannotReach('http://127.0.0.1:8042/dicom-web', 'http://127.0.0.1:4000/graphql')).toBeNull();
+    expect(hostThePodCannotReach('http://localhost:8042/dicom-web', 'http://localhost:4000/graphql')).toBeNull();
   });
 });

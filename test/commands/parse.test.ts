@@ -27,7 +27,7 @@ describe('parseCommand', () => {
     expect(parseCommand('stop now please')).toEqual({ kind: 'invalid', reason: '`stop` takes no arguments.' });
     expect(parseCommand('x'.repeat(600))).toMatchObject({ kind: 'invalid' });
     expect(parseCommand('<!channel> hi')).toEqual({ kind: 'invalid', reason: '“&lt;!channel&gt;” is not a /monai command.' });
-    expect(parseCommand('start; rm -rf /')).toEqual({ kind: 'invalid', reason: '“start;” is not a /monai command.' });
+    expect(parseCommand('start; rm -rf /')).toEqual({ kind: 'invalid', reason: '“start;” is not a /monai command. Did you mean `/monai start`?' });
     expect(parseCommand('start $(reboot)')).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('Unknown model: $(reboot).') });
     expect(parseCommand('start deepgrow_4d')).toEqual({
       kind: 'invalid',

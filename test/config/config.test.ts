@@ -45,11 +45,11 @@ describe('configuration', () => {
       VOLUME_MOUNT_PATH: 'workspace; rm -rf /',
     });
     expect(found).toEqual([
-      'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-',
+      'SLACK_BOT_TOKEN: that is a user token (xoxp-…); the bot needs the app’s bot token (xoxb-…)',
       'SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
       'RUNPOD_API_KEY: required when Slack is configured (the simulator serves only the local console)',
       'PORT: expected a whole number from 1 to 65535 (got "eighty")',
-      'GPU_TYPES: expected RunPod GPU ids such as “NVIDIA GeForce RTX 4090”, comma-separated (got "RTX 4090")',
+      'GPU_TYPES: “RTX 4090” is not a RunPod GPU type id — did you mean “NVIDIA GeForce RTX 4090” (RTX 4090)?',
       'CLOUD_TYPE: expected COMMUNITY, SECURE or ALL (got "cheap")',
       'VOLUME_MOUNT_PATH: expected an absolute path of letters, digits, dots, dashes, underscores and slashes (got "workspace; rm -rf /")',
     ]);

@@ -27,20 +27,22 @@ async function run(lines: string[], env: Record<string, string> = {}, argv: stri
 
 // The full transcript against the simulated pod (a venv and an install) is in test/e2e/console.test.ts.
 describe('the local console', () => {
-  it('shows the help for anything it does not understand', async () => {
+  it('answers anything it does not understand with the closest command, and /monai help with the list', async () => {
     const { code, out } = await run(['hello there', '/monai help']);
     expect(code).toBe(0);
-    expect(out).toContain('“hello” is not a /monai command.');
-    expect(out).toContain('`/monai start [deepgrow | deepedit | segmentation | model,model…]` — Start the GPU pod');
+    const [unknown, help] = out.split(/^> /m).slice(1);
+    expect(unknown).toBe('hello there\n“hello” is not a /monai command. Did you mean `/monai help`?\n`/monai help` lists every command.\n');
+    expect(help).toContain('`/monai start [deepgrow | deepedit | segmentation | model,model…] [new-pod]` — Start the GPU pod');
   });
 
-  it('stops with one line per bad variable', async () => {
+  it('stops with one line per bad variable, each with its own fix, and the configuration exit code', async () => {
     const { code, err, out } = await run([], { VOLUME_GB: 'lots', CLOUD_TYPE: 'x' });
-    expect(code).toBe(1);
+    expect(code).toBe(78);
     expect(err).toBe(
       'Configuration error: CLOUD_TYPE: expected COMMUNITY, SECURE or ALL (got "x")\n' +
+        '  Fix: set CLOUD_TYPE to COMMUNITY, SECURE or ALL, or remove the line for the default (COMMUNITY).\n' +
         'Configuration error: VOLUME_GB: expected a whole number from 10 to 2000 (got "lots")\n' +
-        'See .env.example for every variable and its default.\n',
+        '  Fix: set VOLUME_GB to a whole number from 10 to 2000, or remove the line for the default (30).\n',
     );
     expect(out).toBe('');
   });

@@ -69,8 +69,8 @@ describe('the digest', () => {
       '💰 *RunPod costs — Sat 28 Nov, 19:00* (estimates)',
       '⚠️ *monai-label* is running idle: 3.3 h (≈ $2.30 in 24 h at $0.69/hr). `/monai stop` if nobody needs it.',
       '⚠️ *old-training* has been stopped 14 days; its 50 GB volume still costs $10.00/month. Terminate it if nothing on it is needed (an admin can).',
-      '🚨 The balance ($12.40) lasts about 17.2 hours. At $0 RunPod stops every pod and *terminates pods without a network volume; their data cannot be recovered* — that would be monai-label, old-training, scratch. Add credit in RunPod → Billing.',
-      '  · Running: 1 pod, $0.69/hr · Stopped: 2 pods, $14.00/month storage · Balance $12.40, ≈ 4.4 days at the 7-day average · details in the thread',
+      '🚨 The balance ($12.40) lasts about 17.2 hours at the current burn. At $0 RunPod stops every pod and *terminates pods without a network volume; their data cannot be recovered* — that would be monai-label, old-training, scratch. Add credit in RunPod → Billing.',
+      '  · Running: 1 pod, $0.69/hr · Stopped: 2 pods, $14.00/month storage · Balance $12.40, ≈ 17.2 hours at the current burn · details in the thread',
     ]);
     expect(textOf(details).split('\n').slice(1)).toEqual([
       '*Running pods*',
@@ -84,6 +84,17 @@ describe('the digest', () => {
       'Spend limit $80.00/hr.',
       '  · Estimates: $/hr from RunPod, hours from the bot’s samples, storage at $0.20/GB/month over a 730-hour month. RunPod’s billing page is authoritative.',
     ]);
+  });
+
+  it('quotes one runway in the summary and its warning, and names the rate it assumes', () => {
+    // A pod started an hour ago after a quiet week: the 7-day average burns nothing, the current burn a lot.
+    const input = { ...digestFixture(), account: { balance: 24.77, spendPerHr: 0.69, spendLimit: 80 }, accountSamples: [{ at: NOW - 7 * 24 * 3_600_000, balance: 24.77, spendPerHr: 0 }] };
+    const quiet = buildDigest(input);
+    expect(quiet.account.runway).toEqual({ days: expect.closeTo(24.77 / 0.69 / 24, 10), basis: 'current burn' });
+    const summary = textOf(digestMessages(quiet, 'UTC', false).summary);
+    expect(summary).toContain('🚨 The balance ($24.77) lasts about 35.9 hours at the current burn.');
+    expect(summary).toContain('Balance $24.77, ≈ 35.9 hours at the current burn');
+    expect(summary).not.toContain('indefinitely');
   });
 
   it('says all is well when it is, and names nobody in quiet hours', () => {

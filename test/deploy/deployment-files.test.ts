@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { EXIT } from '../../src/cli/exit-codes.js';
 import { VARIABLES } from '../../src/config/variables.js';
 
 /**
@@ -113,6 +114,7 @@ const mounts = (service.volumes ?? []).map((volume) => {
   return { source, target, readOnly: mode.split(',').includes('ro') };
 });
 
+const readme = read('README.md');
 const unit = unitFile(read('deploy/monai-pod-bot.service'));
 const unitService = unit['Service'] ?? {};
 const unitValue = (key: string) => unitService[key]?.at(-1);
@@ -194,6 +196,22 @@ describe('compose.yaml', () => {
     expect(key?.readOnly, 'the SSH key’s folder is mounted read-only').toBe(true);
   });
 
+  it('puts the LOG_FILE it suggests on the volume, in a folder the image gives the bot', () => {
+    const suggested = /^\s*#\s*LOG_FILE:\s*(\S+)\s*$/m.exec(composeText)?.[1] ?? '';
+    const dataDir = posix.dirname(containerEnv['DATABASE_PATH'] ?? '');
+    expect(suggested.startsWith(`${dataDir}/`)).toBe(true);
+    const folder = posix.dirname(suggested);
+    expect(runtime.some((i) => i.keyword === 'RUN' && i.args.includes(`mkdir -p`) && i.args.includes(folder) && new RegExp(`chown -R node:node ${dataDir}\\b`).test(i.args))).toBe(true);
+    expect(readme).toMatch(new RegExp(`\`${suggested}\`\\s+in\\s+the\\s+container`));
+  });
+
+  it('says that Docker does not restart an unhealthy container, and what a 503 is for', () => {
+    expect(composeText).toMatch(/Docker never restarts a container for being\s+#\s+unhealthy/);
+    const health = readme.slice(readme.indexOf('### Health'), readme.indexOf('### Logs'));
+    expect(health).toMatch(/Nothing restarts the bot on a 503 by itself: Docker\s+only marks the container unhealthy/);
+    expect(health).not.toMatch(/a supervisor should restart/);
+  });
+
   it('gives the bot more time to stop than its shutdown takes', () => {
     expect(seconds(service.stop_grace_period ?? '10s')).toBeGreaterThan(SHUTDOWN_SECONDS);
   });
@@ -217,12 +235,57 @@ describe('systemd unit', () => {
     expect(seconds(unitValue('TimeoutStopSec') ?? '90')).toBeGreaterThan(SHUTDOWN_SECONDS);
   });
 
+  it('does not restart the bot after a configuration or usage error, which a restart cannot fix', () => {
+    const prevented = (unitService['RestartPreventExitStatus'] ?? []).flatMap((value) => value.split(/\s+/)).map(Number);
+    expect(prevented).toEqual(expect.arrayContaining([EXIT.CONFIG, EXIT.USAGE]));
+    expect(prevented).not.toContain(EXIT.FAILURE);
+    // The README says which code means what, as the unit uses them.
+    expect(readme).toContain(`RestartPreventExitStatus=${EXIT.USAGE} ${EXIT.CONFIG}`);
+    expect(readme).toMatch(new RegExp(`${EXIT.CONFIG} a setting to\\s+fix`));
+  });
+
+  it('runs a Node that ProtectHome does not hide', () => {
+    const node = (unitValue('ExecStart') ?? '').split(/\s+/)[0] ?? '';
+    const hidden = ['true', 'yes', 'tmpfs'].includes(unitValue('ProtectHome') ?? 'no');
+    if (hidden) expect(node).not.toMatch(/^\/(home|root|run\/user)\//);
+    expect(posix.isAbsolute(node)).toBe(true);
+    expect(readme).toMatch(/ProtectHome=true[\s\S]{0,80}hides home directories/);
+  });
+
+  it('lets the bot write every LOG_FILE the README suggests for it, under ProtectSystem=strict', () => {
+    const workdir = unitValue('WorkingDirectory') ?? '';
+    const writable = [
+      ...(unitService['ReadWritePaths'] ?? []).flatMap((value) => value.split(/\s+/)),
+      ...(unitService['LogsDirectory'] ?? []).flatMap((value) => value.split(/\s+/)).map((name) => posix.join('/var/log', name)),
+    ];
+    const suggested = [...readme.matchAll(/LOG_FILE=([^\s`),]+)/g)].map(([, path = '']) => path).filter((path) => !path.startsWith('/data/'));
+    expect(suggested).toEqual(expect.arrayContaining(['/var/log/monai-pod-bot/bot.log', './data/logs/bot.log']));
+    for (const path of suggested) {
+      const folder = posix.dirname(posix.resolve(workdir, path));
+      expect(writable.some((allowed) => folder === allowed || folder.startsWith(`${allowed}/`)), `${path} under the unit`).toBe(true);
+    }
+  });
+
   it('lets the bot write its database at the default path under ProtectSystem=strict', () => {
     const workdir = unitValue('WorkingDirectory') ?? '';
     const dataDir = posix.dirname(posix.resolve(workdir, VARIABLES.DATABASE_PATH.default ?? ''));
     const writable = (unitService['ReadWritePaths'] ?? []).flatMap((value) => value.split(/\s+/));
     expect(unitValue('ProtectSystem')).toBe('strict');
     expect(writable.some((path) => dataDir === path || dataDir.startsWith(`${path}/`))).toBe(true);
+  });
+});
+
+describe('building better-sqlite3', () => {
+  it('needs the tools the README’s prerequisites name, the ones the Dockerfile installs to compile it', () => {
+    const build = docker.filter((instruction) => instruction.stage === 0 && instruction.keyword === 'RUN').map((instruction) => instruction.args).join(' ');
+    const packages = /apt-get install[^&]*?--no-install-recommends\s+([^&]+)/.exec(build)?.[1]?.trim().split(/\s+/) ?? [];
+    expect(packages).toEqual(['python3', 'make', 'g++']);
+    const quickStart = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## Set it up for your lab')).replace(/\s+/g, ' ');
+    expect(quickStart).toContain('**python3, make and a C++ compiler**');
+    expect(quickStart).toContain(`sudo apt install ${packages.join(' ')}`);
+    // How to tell: what npm install prints when it compiles, and when it cannot.
+    expect(quickStart).toContain('No prebuilt binaries found');
+    expect(quickStart).toContain('gyp ERR! find Python');
   });
 });
 

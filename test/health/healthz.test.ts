@@ -55,6 +55,18 @@ describe('what /healthz reports', () => {
     expect(report.body).toMatchObject({ status: 'degraded', runpod: { lastCall: 'failed', error: 'RUNPOD_TRANSIENT', ageSeconds: 5 } });
   });
 
+  it('says Slack is down until it has accepted the bot: starting, then unhealthy with the reason', () => {
+    const starting = healthReport(facts({ mode: 'http', socket: null, slack: { reachable: false, since: now - 2000 } }));
+    expect(starting.httpStatus).toBe(503);
+    expect(starting.body).toMatchObject({ status: 'starting', slack: { state: 'connecting', forSeconds: 2 } });
+    const unreachable = healthReport(facts({ mode: 'http', socket: null, slack: { reachable: false, since: now - 30_000, reason: 'ENOTFOUND' } }));
+    expect(unreachable.httpStatus).toBe(503);
+    expect(unreachable.body).toMatchObject({ status: 'unhealthy', slack: { state: 'unreachable', forSeconds: 30, error: 'ENOTFOUND' } });
+    const reached = healthReport(facts({ mode: 'http', socket: null, slack: { reachable: true, since: now } }));
+    expect(reached.httpStatus).toBe(200);
+    expect(reached.body).not.toHaveProperty('slack');
+  });
+
   it('says when RunPod has not been called yet, and has no socket in HTTP mode', () => {
     const report = healthReport(facts({ mode: 'http', runpod: null, socket: null }));
     expect(report.body['runpod']).toEqual({ lastCall: 'none yet' });

@@ -21,6 +21,17 @@ export interface PostedMessage {
 
 type Failure = { status: 429; retryAfter: number } | { error: string } | { status: number };
 
+/** A workspace as Slack enforces it: the only tokens it accepts and the channels that exist. */
+export interface StrictWorkspace {
+  botToken: string;
+  appToken: string;
+  /** Channel ID → its name and whether the bot is a member (invited). */
+  channels: Map<string, { name: string; member: boolean }>;
+}
+
+/** Web API methods that act in a channel: Slack refuses an unknown one, or one the bot is not in. */
+const CHANNEL_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'conversations.info']);
+
 /**
  * Slack on loopback: the Web API (records calls, keeps messages and their edits), response_url
  * endpoints, and a Socket Mode WebSocket server that sends envelopes and collects acks.
@@ -44,9 +55,30 @@ export class FakeSlack {
   port = 0;
   wsPort = 0;
 
-  async start(): Promise<this> {
+  /**
+   * Without a workspace, any token and any channel pass (the tests that need that). With one, the
+   * fake is as strict as Slack: not_authed, invalid_auth, not_allowed_token_type, channel_not_found,
+   * not_in_channel.
+   */
+  constructor(readonly workspace?: StrictWorkspace) {}
+
+  /** /invite @monai in a channel. */
+  invite(channel: string): boolean {
+    const found = this.workspace?.channels.get(channel);
+    if (!found) return false;
+    found.member = true;
+    return true;
+  }
+
+  /** What Slack sends when Socket Mode is switched off for the app: the connections close for good. */
+  disableSocketMode(): void {
+    for (const socket of this.sockets) socket.send(JSON.stringify({ type: 'disconnect', reason: 'link_disabled', debug_info: { host: 'fake-slack' } }));
+  }
+
+  /** Listens on loopback: a free port, or `port` (a Slack that comes up where the bot already looks). */
+  async start(port = 0): Promise<this> {
     this.server = http.createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
     this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise<void>((resolve) => this.wss.once('listening', () => resolve()));
@@ -142,8 +174,10 @@ export class FakeSlack {
     const args: Record<string, unknown> = {};
     if ((request.headers['content-type'] ?? '').includes('json')) Object.assign(args, raw ? JSON.parse(raw) : {});
     else for (const [key, value] of new URLSearchParams(raw)) args[key] = key === 'blocks' ? JSON.parse(value) : value;
-    const token = (request.headers.authorization ?? '').replace('Bearer ', '');
+    const token = (request.headers.authorization ?? '').replace('Bearer ', '') || String(args['token'] ?? '');
     this.calls.push({ method, token, args });
+    const refusal = this.refuse(method, token, args);
+    if (refusal) return json(200, { ok: false, error: refusal });
     const failure = this.failures.get(method)?.shift();
     if (failure) {
       if ('error' in failure) return json(200, { ok: false, error: failure.error });
@@ -151,6 +185,21 @@ export class FakeSlack {
       return json(failure.status, { ok: false, error: 'fatal_error' });
     }
     json(200, this.answer(method, args));
+  }
+
+  /** Slack's own refusal of this call, when the workspace is strict. */
+  private refuse(method: string, token: string, args: Record<string, unknown>): string | null {
+    const workspace = this.workspace;
+    if (!workspace) return null;
+    if (!token) return 'not_authed';
+    const expected = method === 'apps.connections.open' ? workspace.appToken : workspace.botToken;
+    if (token !== expected) return token === workspace.appToken || token === workspace.botToken ? 'not_allowed_token_type' : 'invalid_auth';
+    const channel = String(args['channel'] ?? '');
+    if (!CHANNEL_METHODS.has(method) || channel.startsWith('D')) return null;
+    const found = workspace.channels.get(channel);
+    if (!found) return 'channel_not_found';
+    if (!found.member && method !== 'conversations.info') return 'not_in_channel';
+    return null;
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
@@ -189,7 +238,9 @@ export class FakeSlack {
       case 'conversations.info': {
         const info = this.channelInfo.get(channel);
         if (info === 'channel_not_found') return { ok: false, error: 'channel_not_found' };
-        return { ok: true, channel: { id: channel, name: 'annotation', is_member: true, is_archived: false, ...info } };
+        const known = this.workspace?.channels.get(channel);
+        const base = known ? { name: known.name, is_member: known.member } : { name: 'annotation', is_member: true };
+        return { ok: true, channel: { id: channel, ...base, is_archived: false, ...info } };
       }
       default:
         return { ok: true };

@@ -103,13 +103,13 @@ describe('the HTTP receiver', () => {
     expect(fake.responses.some((reply) => String(reply.body['text']).includes('already under way'))).toBe(true);
   });
 
-  it('answers anything else with the help, privately', async () => {
+  it('answers anything else privately, with a pointer to the help', async () => {
     await signedCommand(url, slashCommand(fake, 'make me a sandwich'));
 
     const reply = await fake.waitFor(() => fake.responses[0]);
     expect(reply.body['response_type']).toBe('ephemeral');
     expect(String(reply.body['text'])).toContain('is not a /monai command');
-    expect(JSON.stringify(reply.body['blocks'])).toContain('/monai start');
+    expect(JSON.stringify(reply.body['blocks'])).toContain('/monai help` lists every command');
     expect(harness.sim.calls).toHaveLength(0);
   });
 
