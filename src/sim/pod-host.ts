@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import ssh2 from 'ssh2';
 import type { Connection, ParsedKey, PublicKeyAuthContext, ServerChannel } from 'ssh2';
 import type { Target } from '../runpod/simulator/ports.js';
@@ -32,16 +33,20 @@ interface Running {
 
 const HOST = '127.0.0.1';
 const KILL_GRACE_MS = 2_000;
+/** Python processes in a simulated pod find the container's ports through this (see its sitecustomize.py). */
+export const CONTAINER_NET = fileURLToPath(new URL('./container-net', import.meta.url));
 
 /**
  * What runs inside a simulated pod, on the user's own machine: sshd (only when PUBLIC_KEY is set,
  * as in RunPod's images) whose exec requests run bash in the pod's home, and a reserved loopback
- * port that MONAI Label, once started over ssh, serves as the pod's port 8000.
+ * port that the gate, once started over ssh, serves as the pod's port 8000 (MONAI Label listens on
+ * another, behind it).
  */
 export class LocalPodHost implements PodServices {
   execCount = 0;
   private readonly running = new Map<string, Running>();
   private readonly monaiPorts = new Map<string, number>();
+  private readonly internalPorts = new Map<string, number>();
   // Pod processes run in their own process groups, so they would outlive a crashed host.
   private readonly onExit = () => {
     for (const pod of this.running.values()) for (const child of pod.children) signalGroup(child, 'SIGKILL');
@@ -63,7 +68,9 @@ export class LocalPodHost implements PodServices {
     await writeFile(alive, `${new Date().toISOString()}\n`);
     const monaiPort = await reservePort(this.monaiPorts.get(pod.podId));
     this.monaiPorts.set(pod.podId, monaiPort);
-    running.env = this.childEnv(pod, running, monaiPort);
+    const internalPort = await reservePort(this.internalPorts.get(pod.podId));
+    this.internalPorts.set(pod.podId, internalPort);
+    running.env = this.childEnv(pod, running, monaiPort, internalPort);
     const targets = new Map<number, Target>();
     const publicKey = pod.env.PUBLIC_KEY?.trim();
     if (publicKey) {
@@ -86,6 +93,7 @@ export class LocalPodHost implements PodServices {
   async destroy(podId: string): Promise<void> {
     await this.halt(podId);
     this.monaiPorts.delete(podId);
+    this.internalPorts.delete(podId);
     await rm(this.podDir(podId), { recursive: true, force: true });
   }
 
@@ -100,7 +108,8 @@ export class LocalPodHost implements PodServices {
     return path.join(this.options.rootDir, 'pods', podId);
   }
 
-  private childEnv(pod: BootInfo, running: Running, monaiPort: number): Record<string, string> {
+  /** `monaiPort`: the pod's exposed port 8000 (the gate's); `internalPort`: 8001, MONAI Label's behind it. */
+  private childEnv(pod: BootInfo, running: Running, monaiPort: number, internalPort: number): Record<string, string> {
     const { wheelhouse, faultsFile, eventsFile } = this.options;
     return {
       // RunPod exports the pod's env vars to ssh sessions too; the host's own env stays out.
@@ -115,6 +124,10 @@ export class LocalPodHost implements PodServices {
       PIP_CACHE_DIR: path.join(running.home, '.cache', 'pip'),
       ...this.options.env,
       SIMPOD_PORT_8000: String(monaiPort),
+      SIMPOD_PORT_8001: String(internalPort),
+      PYTHONPATH: CONTAINER_NET,
+      // Keeps the source tree (where CONTAINER_NET lives) free of __pycache__ directories.
+      PYTHONDONTWRITEBYTECODE: '1',
       SIMPOD_ALIVE_FILE: running.alive,
       ...(faultsFile ? { MONAILABEL_STANDIN_FAULTS: faultsFile } : {}),
       ...(eventsFile ? { MONAILABEL_STANDIN_EVENTS: eventsFile } : {}),

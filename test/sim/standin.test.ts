@@ -314,7 +314,7 @@ describe('monailabel start_server', () => {
     expect((await api(port, '/train/')).json()).toMatchObject({ status: 'STOPPED' });
     expect((await api(port, '/logs/gpu')).text).toContain('NVIDIA GeForce RTX 4090');
 
-    const started = (await readFile(events, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const started = (await readFile(events, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((event) => event['event'] === 'start_server');
     expect(started).toEqual([expect.objectContaining({ event: 'start_server', pid: server.child.pid, port })]);
     expect(server.output()).not.toContain(PASSWORD);
 
