@@ -54,6 +54,11 @@ export const ERROR_CATALOG = {
     action: 'Run `/monai status`; if it is gone, `/monai start` deploys a new one.',
     retryable: false,
   },
+  POD_NOT_OURS: {
+    summary: 'A pod of this name exists that this bot did not deploy, so the bot does not configure it.',
+    action: 'An admin can run `/monai adopt` to let the bot manage it (it then gets the bot’s setup script and the DICOMweb credentials), or rename it in RunPod; `/monai start new-pod` deploys a pod of the bot’s own beside it.',
+    retryable: false,
+  },
   POD_NOT_RUNNING: {
     summary: 'The pod is not running.',
     action: 'Run `/monai start`: it starts the pod and MONAI Label with it.',
@@ -118,6 +123,11 @@ export const ERROR_CATALOG = {
     summary: 'MONAI Label did not answer in time.',
     action: 'It may still be downloading models: check `/monai logs`, then `/monai status`.',
     retryable: true,
+  },
+  GATE_FAILED: {
+    summary: 'The gate that guards MONAI Label’s public port did not start on the pod.',
+    action: 'Read its log lines above: “Address already in use” means something else listens on port 8000 (a MONAI Label started by hand?). `/monai restart` tries again; `/monai doctor` checks the port.',
+    retryable: false,
   },
   MONAI_DATASTORE_FAILED: {
     summary: 'MONAI Label runs but cannot read the studies from the DICOMweb server.',

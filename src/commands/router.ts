@@ -4,7 +4,7 @@ import type { CheckResult } from '../doctor/doctor.js';
 import { asBotError, type BotError } from '../errors.js';
 import type { CommandContext } from '../frontend/surface.js';
 import type { Logger } from '../log.js';
-import { forgetHostKeyPrompt, historyMessage, newPodPrompt, refusalMessage, terminatePrompt } from '../messages/admin.js';
+import { adoptPrompt, forgetHostKeyPrompt, historyMessage, newPodPrompt, newUrlPrompt, refusalMessage, terminatePrompt } from '../messages/admin.js';
 import type { Message } from '../messages/blocks.js';
 import { errorMessage, helpMessage, logMessage, noticeMessage } from '../messages/common.js';
 import { troubleshootMessage } from '../messages/knowledge.js';
@@ -13,7 +13,8 @@ import { mention } from '../messages/lifecycle.js';
 import { statusMessage } from '../messages/status.js';
 import type { KeepOutcome } from '../costs/guard.js';
 import type { Intent } from '../pod/desired.js';
-import { locatePod } from '../pod/locate.js';
+import type { Installation } from '../pod/installation.js';
+import { locatePod, type LocatedPod } from '../pod/locate.js';
 import type { PodReconciler } from '../pod/reconciler.js';
 import { describeStatus, type StatusView } from '../pod/status.js';
 import type { RunPodApi } from '../runpod/api.js';
@@ -27,6 +28,8 @@ import { parseCommand, type Command } from './parse.js';
 
 export interface RouterDeps {
   reconciler: PodReconciler;
+  /** The bot's mark on its pods, adoptions, and the secret URL's token. */
+  installation: Installation;
   runpod: RunPodApi;
   snapshots: SnapshotCache;
   store: Store;
@@ -144,6 +147,10 @@ export class CommandRouter {
         return this.terminate(ctx, confirmed, command.pod);
       case 'forget-host-key':
         return this.forgetHostKey(ctx, confirmed);
+      case 'new-url':
+        return this.newUrl(ctx, confirmed, command.pod);
+      case 'adopt':
+        return this.adopt(ctx, confirmed, command.pod);
       case 'logs':
         await ctx.reply(logMessage(await this.deps.readLog(command.lines), command.lines));
         return done();
@@ -173,9 +180,14 @@ export class CommandRouter {
     return statusMessage(await this.statusView(), this.deps.clock.now(), this.deps.timeZone);
   }
 
+  private async locate(maxAgeMs: number): Promise<{ located: LocatedPod; at: number; snapshot: Awaited<ReturnType<SnapshotCache['get']>>['snapshot'] }> {
+    const { snapshot, at } = await this.deps.snapshots.get(maxAgeMs);
+    const { runpod, store, installation } = this.deps;
+    return { located: await locatePod({ runpod, pods: store.pods, podName: this.deps.settings.name, installation }, snapshot), at, snapshot };
+  }
+
   async statusView(): Promise<StatusView> {
-    const { snapshot, at } = await this.deps.snapshots.get(this.deps.statusMaxAgeMs);
-    const located = await locatePod({ runpod: this.deps.runpod, pods: this.deps.store.pods, podName: this.deps.settings.name }, snapshot);
+    const { located, at, snapshot } = await this.locate(this.deps.statusMaxAgeMs);
     const pod = located.pod;
     const now = this.deps.clock.now();
     const idleState = pod ? await this.deps.store.idle.get(pod.id) : null;
@@ -190,6 +202,8 @@ export class CommandRouter {
       podName: this.deps.settings.name,
       pod,
       namesakes: located.namesakes,
+      foreign: located.foreign,
+      gateToken: await this.deps.installation.gateToken(),
       unconfirmedDeploySentAt: this.deps.reconciler.pendingDeploy?.sentAt ?? null,
       account: snapshot.account,
       operation: this.deps.reconciler.active?.view ?? null,
@@ -227,8 +241,9 @@ export class CommandRouter {
   }
 
   private async terminate(ctx: CommandContext, confirmed: boolean, named: string | undefined): Promise<Handled> {
-    const { snapshot } = await this.deps.snapshots.get(0);
-    const { pod } = await locatePod({ runpod: this.deps.runpod, pods: this.deps.store.pods, podName: this.deps.settings.name }, snapshot);
+    const {
+      located: { pod },
+    } = await this.locate(0);
     if (!confirmed) {
       if (!pod) {
         await ctx.reply(noticeMessage(`There is no pod named ${this.deps.settings.name}: nothing to terminate.`));
@@ -269,6 +284,63 @@ export class CommandRouter {
     this.deps.logger.warn('SSH host key forgotten by an admin', { podId: registered.podId, fingerprint: known.fingerprint, user: ctx.user });
     await ctx.reply(noticeMessage(`Forgot \`${known.fingerprint}\` for pod \`${registered.podId}\`. The next SSH connection remembers the key it sees.`));
     return { ...done('forgotten'), podId: () => registered.podId };
+  }
+
+  /**
+   * A new secret URL: the token is replaced at once, the channel that uses the URL is told, and a
+   * running pod's gate is restarted with it (the old URL then gets 404) through a start request,
+   * whose message ends with the new URL.
+   */
+  private async newUrl(ctx: CommandContext, confirmed: boolean, named: string | undefined): Promise<Handled> {
+    const { reconciler, installation, store, settings } = this.deps;
+    if (!confirmed) {
+      await ctx.reply(newUrlPrompt(settings.name, reconciler.pinnedPodId));
+      return done('asked to confirm');
+    }
+    if (!(await this.boundTo(ctx, named, 'new-url'))) return done('refused: the pod changed');
+    await installation.newGateToken();
+    this.deps.logger.warn('the secret URL was replaced by an admin', { user: ctx.user });
+    const status = await this.statusView();
+    const active = reconciler.active;
+    const running = status.state === 'ready' || status.state === 'mapping-ports' || status.state === 'initializing';
+    const restarts = running && (!active || active.intent.kind === 'start' || active.intent.kind === 'restart');
+    const usedIn = (await store.pods.get(settings.name))?.startedChannel ?? ctx.channel;
+    const notice = `🔑 ${mention(ctx.user)} replaced the URL for 3D Slicer of *${settings.name}*: the old URL ${restarts ? 'stops working as soon as the gate on the pod restarts, in a few seconds' : 'no longer works'}. ${restarts ? 'The new one follows in the start message.' : 'The next `/monai start` posts the new one.'}`;
+    await ctx.surface.post(usedIn, noticeMessage(notice)).catch((error: unknown) => this.deps.logger.warn('could not tell the channel about the new URL', { channel: usedIn, error }));
+    if (usedIn !== ctx.channel) await ctx.reply(noticeMessage(notice));
+    if (!restarts) return done('replaced');
+    const handled = await this.lifecycle(ctx, { kind: 'start', models: [...(reconciler.models ?? this.deps.defaultModels)], newPod: false });
+    return { ...handled, work: handled.work.then((outcome) => `replaced, ${outcome}`) };
+  }
+
+  /** Lets the bot manage a pod of its name that it did not deploy: only when it has none of its own, bound to the pod shown. */
+  private async adopt(ctx: CommandContext, confirmed: boolean, named: string | undefined): Promise<Handled> {
+    const { settings, reconciler, installation, store, clock } = this.deps;
+    const { located } = await this.locate(0);
+    const candidates = located.namesakes.filter((pod) => located.foreign.has(pod.id));
+    if (located.pod) {
+      await ctx.reply(noticeMessage(`The bot already works with its own pod \`${located.pod.id}\` named ${settings.name}; it adopts another only when it has none. Nothing was done.`));
+      return { ...done('refused: has a pod'), podId: () => located.pod!.id };
+    }
+    if (candidates.length === 0) {
+      await ctx.reply(noticeMessage(`There is no pod named ${settings.name} that the bot did not deploy: nothing to adopt.`));
+      return done('nothing to adopt');
+    }
+    if (!confirmed) {
+      await ctx.reply(adoptPrompt(settings.name, candidates.map((pod) => ({ id: pod.id, status: pod.desiredStatus, gpu: pod.gpuDisplayName }))));
+      return done('asked to confirm');
+    }
+    const target = candidates.find((pod) => pod.id === named);
+    if (!target || reconciler.active) {
+      const why = reconciler.active ? `a ${reconciler.active.intent.kind} is under way` : `pod \`${named ?? '?'}\` is not one of the pods named ${settings.name} that the bot could adopt now`;
+      await ctx.reply(noticeMessage(`🚫 Nothing was adopted: ${why}. Run \`/monai adopt\` again to see the pods as they are now.`));
+      return { ...done('refused'), ...(named ? { podId: () => named } : {}) };
+    }
+    await installation.adopt(target.id, ctx.user, clock.now());
+    await store.pods.set({ podName: settings.name, podId: target.id, startedBy: null, startedAt: null, startedChannel: ctx.channel });
+    this.deps.logger.warn('a pod the bot did not deploy was adopted by an admin', { podId: target.id, user: ctx.user });
+    await ctx.reply(noticeMessage(`✅ Pod \`${target.id}\` is now the bot’s pod ${settings.name}. \`/monai start\` installs and starts MONAI Label on it, behind the gate, with the DICOMweb credentials.`));
+    return { ...done('adopted'), podId: () => target.id };
   }
 
   private async replyError(ctx: CommandContext, error: BotError): Promise<void> {

@@ -11,6 +11,7 @@ import { Redactor } from '../../src/redact.js';
 import { GraphQLRunPod } from '../../src/runpod/graphql-client.js';
 import { RunPodSimulator, type SimulatorOptions } from '../../src/runpod/simulator/simulator.js';
 import type { Intent } from '../../src/pod/desired.js';
+import { OWNER_ENV } from '../../src/pod/installation.js';
 import type { Requester, WantOutcome } from '../../src/pod/reconciler.js';
 import { runningMonai } from './running-monai.js';
 import { generateKeyPair, type KeyPair } from '../../src/ssh/keys.js';
@@ -19,6 +20,12 @@ import type { Store } from '../../src/store/store.js';
 import { systemClock } from '../../src/util/clock.js';
 
 export const SIM_KEY = 'sim0key0for0tests0123456';
+
+/** Adds a pod named `name` that carries this bot's mark, as the bot's own deploy would (e.g. its pin was lost). */
+export async function addOwnPod(harness: Harness, fields: Parameters<RunPodSimulator['addPod']>[0]) {
+  const owner = await harness.bot.installation.installationId();
+  return harness.sim.addPod({ ...fields, env: [...(fields.env ?? []), { key: OWNER_ENV, value: owner }] });
+}
 
 export interface Harness {
   sim: RunPodSimulator;
@@ -49,8 +56,9 @@ export interface HarnessOptions {
 
 /** The bot wired to a RunPod simulator over real HTTP, with a temporary SQLite file. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  // By default the pod's image already serves MONAI Label (no SSH needed); real-pod.ts gives a real one.
-  const sim = await new RunPodSimulator({ apiKey: SIM_KEY, runtimeDelayMs: 30, services: runningMonai(), ...options.simulator }).start();
+  // By default the pod's image already serves MONAI Label behind the gate (no SSH needed); real-pod.ts gives a real one.
+  const services = options.simulator?.services ?? runningMonai();
+  const sim = await new RunPodSimulator({ apiKey: SIM_KEY, runtimeDelayMs: 30, ...options.simulator, services }).start();
   const dir = mkdtempSync(join(tmpdir(), 'monai-pod-bot-'));
   const env: Env = {
     RUNPOD_API_KEY: options.apiKey ?? SIM_KEY,
@@ -91,6 +99,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     progressIntervalMs: 5,
     ...options.bot,
   });
+  if ('attachGate' in services && typeof services.attachGate === 'function') (services as { attachGate: (gate: () => ReturnType<typeof bot.gate>) => void }).attachGate(() => bot.gate());
   return {
     sim,
     config,

@@ -8,6 +8,7 @@ import type { Target } from '../../src/runpod/simulator/ports.js';
 import type { PodServices } from '../../src/runpod/simulator/services.js';
 import { FakeOrthanc } from '../../src/sim/orthanc.js';
 import { installScript } from '../../src/monai/setup-script.js';
+import { CONTAINER_NET } from '../../src/sim/pod-host.js';
 import { buildStandinWheel } from '../../src/sim/wheel.js';
 import { NodeSshConnector } from '../../src/ssh/node-ssh.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -25,7 +26,11 @@ export interface RealPod {
   sshd: Sshd;
   orthanc: FakeOrthanc;
   volume: string;
+  /** Where the pod's port 8000 (the gate) is served; RunPod's public mapping forwards to it. */
   monaiPort: number;
+  /** Where MONAI Label itself listens, behind the gate (the container's port 8001). */
+  internalPort: number;
+  gatePid(): number | null;
   /** JSON lines the stand-in writes for each app download and server start. */
   events(): { event: string; app?: string; pid?: number }[];
   /** Writes the stand-in's fault file (read when a server starts). */
@@ -34,6 +39,16 @@ export interface RealPod {
   /** Installs MONAI Label on the volume over SSH, as a first start would, without the bot. */
   preinstall(): Promise<void>;
   close(): Promise<void>;
+}
+
+function killGate(volume: string): void {
+  const pidfile = join(volume, '.monai-pod-bot', 'gate.pid');
+  if (!existsSync(pidfile)) return;
+  try {
+    process.kill(Number(readFileSync(pidfile, 'utf8').trim()), 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 function killStarted(eventsFile: string): void {
@@ -71,6 +86,7 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
   await buildStandinWheel({ outDir: wheels, python: await python3() });
   const orthanc = await new FakeOrthanc({ series: 7, username: ORTHANC_USER, password: ORTHANC_PASSWORD }).start();
   const monaiPort = await freePort();
+  const internalPort = await freePort();
   const sshd = await createSshd({
     dir,
     authorizedKey: sshKey.publicKey,
@@ -79,6 +95,9 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
       PIP_FIND_LINKS: wheels,
       PIP_DISABLE_PIP_VERSION_CHECK: '1',
       SIMPOD_PORT_8000: String(monaiPort),
+      SIMPOD_PORT_8001: String(internalPort),
+      PYTHONPATH: CONTAINER_NET,
+      PYTHONDONTWRITEBYTECODE: '1',
       SIMPOD_ALIVE_FILE: alive,
       MONAILABEL_STANDIN_EVENTS: eventsFile,
       MONAILABEL_STANDIN_FAULTS: faultsFile,
@@ -93,13 +112,15 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
       await writeFile(alive, 'up\n');
       return targets;
     },
-    // The container stops: its processes die at once (MONAI Label with them); the volume stays.
+    // The container stops: its processes die at once (MONAI Label and the gate with them); the volume stays.
     halt: async () => {
       await rm(alive, { force: true });
       killStarted(eventsFile);
+      killGate(volume);
     },
     destroy: async () => {
       await rm(alive, { force: true });
+      killGate(volume);
       await rm(volume, { recursive: true, force: true });
     },
     close: async () => {},
@@ -123,16 +144,19 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
   await mkdir(volume, { recursive: true });
   if (options.sshdDelayMs) setTimeout(() => void sshd.start(), options.sshdDelayMs).unref();
   else await sshd.start();
-  const serverPid = () => {
-    const pidfile = join(volume, '.monai-pod-bot', 'server.pid');
+  const pidOf = (name: string) => () => {
+    const pidfile = join(volume, '.monai-pod-bot', name);
     return existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) : null;
   };
+  const serverPid = pidOf('server.pid');
   return {
     harness,
     sshd,
     orthanc,
     volume,
     monaiPort,
+    internalPort,
+    gatePid: pidOf('gate.pid'),
     events: () =>
       existsSync(eventsFile)
         ? readFileSync(eventsFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string })
@@ -145,7 +169,8 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
       const shell = await connector.connect({ podId: 'preinstall', host: '127.0.0.1', port: sshd.port });
       try {
         const { monai } = config;
-        const settings = { volume, python: monai.python, version: monai.version, models: monai.models, sam2: false, dicomwebUrl: monai.dicomwebUrl!, dicomwebUsername: monai.dicomwebUsername, dicomwebPassword: monai.dicomwebPassword };
+        const { token } = await harness.bot.gate();
+        const settings = { volume, python: monai.python, version: monai.version, models: monai.models, sam2: false, dicomwebUrl: monai.dicomwebUrl!, dicomwebUsername: monai.dicomwebUsername, dicomwebPassword: monai.dicomwebPassword, gate: { token, blocked: monai.blockedRoutes } };
         const result = await shell.run(installScript(settings));
         if (result.code !== 0) throw new Error(`preinstall failed: ${result.stderr}`);
       } finally {
@@ -155,6 +180,7 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
     },
     async close() {
       killStarted(eventsFile);
+      killGate(volume);
       await sshd.stop();
       await orthanc.close();
       await harness.close();
