@@ -4,7 +4,7 @@ import type { CheckResult } from '../doctor/doctor.js';
 import { asBotError, type BotError } from '../errors.js';
 import type { CommandContext } from '../frontend/surface.js';
 import type { Logger } from '../log.js';
-import { adoptPrompt, forgetHostKeyPrompt, historyMessage, newPodPrompt, newUrlPrompt, refusalMessage, terminatePrompt } from '../messages/admin.js';
+import { forgetHostKeyPrompt, historyMessage, newPodPrompt, refusalMessage, terminatePrompt } from '../messages/admin.js';
 import type { Message } from '../messages/blocks.js';
 import { errorMessage, helpMessage, logMessage, noticeMessage } from '../messages/common.js';
 import { troubleshootMessage } from '../messages/knowledge.js';
@@ -23,7 +23,9 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { allowedCommands, authorize, type Caller } from './access.js';
 import type { CommandName } from './catalog.js';
+import { done, type Handled } from './handled.js';
 import { LiveMessages } from './live.js';
+import { adoptPod, replaceSecretUrl } from './ownership.js';
 import { parseCommand, type Command } from './parse.js';
 
 export interface RouterDeps {
@@ -52,15 +54,6 @@ export interface RouterDeps {
   /** Runs the checks, calling `report` as each result comes in. */
   doctor: (report: (results: readonly CheckResult[]) => void) => Promise<CheckResult[]>;
 }
-
-/** What a handled command left behind: the work still running, and how to describe its end for the audit. */
-interface Handled {
-  work: Promise<string>;
-  /** Read when the work is done: an operation learns its pod as it goes. */
-  podId?: () => string | null;
-}
-
-const done = (outcome = 'ok'): Handled => ({ work: Promise.resolve(outcome) });
 
 /**
  * Front-end-neutral command handling: Slack and the console both call handle(). It checks who may
@@ -148,9 +141,9 @@ export class CommandRouter {
       case 'forget-host-key':
         return this.forgetHostKey(ctx, confirmed);
       case 'new-url':
-        return this.newUrl(ctx, confirmed, command.pod);
+        return replaceSecretUrl(this, this.deps, ctx, confirmed, command.pod);
       case 'adopt':
-        return this.adopt(ctx, confirmed, command.pod);
+        return adoptPod(this, this.deps, ctx, confirmed, command.pod);
       case 'logs':
         await ctx.reply(logMessage(await this.deps.readLog(command.lines), command.lines));
         return done();
@@ -180,7 +173,7 @@ export class CommandRouter {
     return statusMessage(await this.statusView(), this.deps.clock.now(), this.deps.timeZone);
   }
 
-  private async locate(maxAgeMs: number): Promise<{ located: LocatedPod; at: number; snapshot: Awaited<ReturnType<SnapshotCache['get']>>['snapshot'] }> {
+  async locate(maxAgeMs: number): Promise<{ located: LocatedPod; at: number; snapshot: Awaited<ReturnType<SnapshotCache['get']>>['snapshot'] }> {
     const { snapshot, at } = await this.deps.snapshots.get(maxAgeMs);
     const { runpod, store, installation } = this.deps;
     return { located: await locatePod({ runpod, pods: store.pods, podName: this.deps.settings.name, installation }, snapshot), at, snapshot };
@@ -216,7 +209,7 @@ export class CommandRouter {
    * A button carries the pod it was shown for: pressed after the bot's pod changed, it is refused
    * with both pods named, never applied to the other one.
    */
-  private async boundTo(ctx: CommandContext, named: string | undefined, verb: string): Promise<boolean> {
+  async boundTo(ctx: CommandContext, named: string | undefined, verb: string): Promise<boolean> {
     const current = this.deps.reconciler.pinnedPodId;
     if (named === undefined || named === current) return true;
     this.deps.logger.warn('refused a button for another pod', { user: ctx.user, named, current, verb });
@@ -229,7 +222,7 @@ export class CommandRouter {
   }
 
   /** Returns once the request is acknowledged; `work` settles when the reconciler is done with it. */
-  private async lifecycle(ctx: CommandContext, intent: Intent): Promise<Handled> {
+  async lifecycle(ctx: CommandContext, intent: Intent): Promise<Handled> {
     const { request, joined } = await this.deps.reconciler.want(intent, { user: ctx.user, channel: ctx.channel, name: ctx.userName });
     this.deps.logger.info('lifecycle request', { request: request.id, kind: intent.kind, user: ctx.user, channel: ctx.channel, joined });
     const outcome = (view: { phase: string; error: { code: string } | null }) => (view.error ? `${view.phase}:${view.error.code}` : view.phase);
@@ -284,63 +277,6 @@ export class CommandRouter {
     this.deps.logger.warn('SSH host key forgotten by an admin', { podId: registered.podId, fingerprint: known.fingerprint, user: ctx.user });
     await ctx.reply(noticeMessage(`Forgot \`${known.fingerprint}\` for pod \`${registered.podId}\`. The next SSH connection remembers the key it sees.`));
     return { ...done('forgotten'), podId: () => registered.podId };
-  }
-
-  /**
-   * A new secret URL: the token is replaced at once, the channel that uses the URL is told, and a
-   * running pod's gate is restarted with it (the old URL then gets 404) through a start request,
-   * whose message ends with the new URL.
-   */
-  private async newUrl(ctx: CommandContext, confirmed: boolean, named: string | undefined): Promise<Handled> {
-    const { reconciler, installation, store, settings } = this.deps;
-    if (!confirmed) {
-      await ctx.reply(newUrlPrompt(settings.name, reconciler.pinnedPodId));
-      return done('asked to confirm');
-    }
-    if (!(await this.boundTo(ctx, named, 'new-url'))) return done('refused: the pod changed');
-    await installation.newGateToken();
-    this.deps.logger.warn('the secret URL was replaced by an admin', { user: ctx.user });
-    const status = await this.statusView();
-    const active = reconciler.active;
-    const running = status.state === 'ready' || status.state === 'mapping-ports' || status.state === 'initializing';
-    const restarts = running && (!active || active.intent.kind === 'start' || active.intent.kind === 'restart');
-    const usedIn = (await store.pods.get(settings.name))?.startedChannel ?? ctx.channel;
-    const notice = `🔑 ${mention(ctx.user)} replaced the URL for 3D Slicer of *${settings.name}*: the old URL ${restarts ? 'stops working as soon as the gate on the pod restarts, in a few seconds' : 'no longer works'}. ${restarts ? 'The new one follows in the start message.' : 'The next `/monai start` posts the new one.'}`;
-    await ctx.surface.post(usedIn, noticeMessage(notice)).catch((error: unknown) => this.deps.logger.warn('could not tell the channel about the new URL', { channel: usedIn, error }));
-    if (usedIn !== ctx.channel) await ctx.reply(noticeMessage(notice));
-    if (!restarts) return done('replaced');
-    const handled = await this.lifecycle(ctx, { kind: 'start', models: [...(reconciler.models ?? this.deps.defaultModels)], newPod: false });
-    return { ...handled, work: handled.work.then((outcome) => `replaced, ${outcome}`) };
-  }
-
-  /** Lets the bot manage a pod of its name that it did not deploy: only when it has none of its own, bound to the pod shown. */
-  private async adopt(ctx: CommandContext, confirmed: boolean, named: string | undefined): Promise<Handled> {
-    const { settings, reconciler, installation, store, clock } = this.deps;
-    const { located } = await this.locate(0);
-    const candidates = located.namesakes.filter((pod) => located.foreign.has(pod.id));
-    if (located.pod) {
-      await ctx.reply(noticeMessage(`The bot already works with its own pod \`${located.pod.id}\` named ${settings.name}; it adopts another only when it has none. Nothing was done.`));
-      return { ...done('refused: has a pod'), podId: () => located.pod!.id };
-    }
-    if (candidates.length === 0) {
-      await ctx.reply(noticeMessage(`There is no pod named ${settings.name} that the bot did not deploy: nothing to adopt.`));
-      return done('nothing to adopt');
-    }
-    if (!confirmed) {
-      await ctx.reply(adoptPrompt(settings.name, candidates.map((pod) => ({ id: pod.id, status: pod.desiredStatus, gpu: pod.gpuDisplayName }))));
-      return done('asked to confirm');
-    }
-    const target = candidates.find((pod) => pod.id === named);
-    if (!target || reconciler.active) {
-      const why = reconciler.active ? `a ${reconciler.active.intent.kind} is under way` : `pod \`${named ?? '?'}\` is not one of the pods named ${settings.name} that the bot could adopt now`;
-      await ctx.reply(noticeMessage(`🚫 Nothing was adopted: ${why}. Run \`/monai adopt\` again to see the pods as they are now.`));
-      return { ...done('refused'), ...(named ? { podId: () => named } : {}) };
-    }
-    await installation.adopt(target.id, ctx.user, clock.now());
-    await store.pods.set({ podName: settings.name, podId: target.id, startedBy: null, startedAt: null, startedChannel: ctx.channel });
-    this.deps.logger.warn('a pod the bot did not deploy was adopted by an admin', { podId: target.id, user: ctx.user });
-    await ctx.reply(noticeMessage(`✅ Pod \`${target.id}\` is now the bot’s pod ${settings.name}. \`/monai start\` installs and starts MONAI Label on it, behind the gate, with the DICOMweb credentials.`));
-    return { ...done('adopted'), podId: () => target.id };
   }
 
   private async replyError(ctx: CommandContext, error: BotError): Promise<void> {
