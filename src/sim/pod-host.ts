@@ -68,7 +68,8 @@ export class LocalPodHost implements PodServices {
     await writeFile(alive, `${new Date().toISOString()}\n`);
     const monaiPort = await reservePort(this.monaiPorts.get(pod.podId));
     this.monaiPorts.set(pod.podId, monaiPort);
-    const internalPort = await reservePort(this.internalPorts.get(pod.podId));
+    // The system may hand out the port it just gave back: the two container ports must differ.
+    const internalPort = await reservePort(this.internalPorts.get(pod.podId), monaiPort);
     this.internalPorts.set(pod.podId, internalPort);
     running.env = this.childEnv(pod, running, monaiPort, internalPort);
     const targets = new Map<number, Target>();
@@ -315,12 +316,15 @@ async function processesWithEnv(entry: string): Promise<number[]> {
 }
 
 /** A free loopback port, the previous one if it is still free. */
-async function reservePort(preferred: number | undefined): Promise<number> {
-  if (preferred) {
+async function reservePort(preferred: number | undefined, taken?: number): Promise<number> {
+  if (preferred && preferred !== taken) {
     const port = await probePort(preferred).catch(() => null);
     if (port !== null) return port;
   }
-  return probePort(0);
+  for (;;) {
+    const port = await probePort(0);
+    if (port !== taken) return port;
+  }
 }
 
 function probePort(port: number): Promise<number> {

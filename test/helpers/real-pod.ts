@@ -14,7 +14,7 @@ import { NodeSshConnector } from '../../src/ssh/node-ssh.js';
 import { systemClock } from '../../src/util/clock.js';
 import { generateKeyPair, type KeyPair } from '../../src/ssh/keys.js';
 import { startHarness, type Harness, type HarnessOptions } from './harness.js';
-import { createSshd, freePort, type Sshd } from './sshd.js';
+import { createSshd, freePorts, type Sshd } from './sshd.js';
 
 const run = promisify(execFile);
 
@@ -85,9 +85,9 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
   const alive = join(dir, 'alive');
   await buildStandinWheel({ outDir: wheels, python: await python3() });
   const orthanc = await new FakeOrthanc({ series: 7, username: ORTHANC_USER, password: ORTHANC_PASSWORD }).start();
-  const monaiPort = await freePort();
-  const internalPort = await freePort();
+  const [monaiPort, internalPort, sshPort] = (await freePorts(3)) as [number, number, number];
   const sshd = await createSshd({
+    port: sshPort,
     dir,
     authorizedKey: sshKey.publicKey,
     setEnv: {
