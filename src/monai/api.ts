@@ -39,8 +39,8 @@ export type Exposure =
   /** Something answered without the secret: the gate is bypassed or another server holds the port. */
   | { kind: 'open'; path: string; status: number };
 
+/** Every call but exposure() takes the base with the secret path segment, `http://IP:PORT/<token>`. */
 export interface MonaiApi {
-  /** Every call takes the base with the secret path segment (`http://IP:PORT/<token>`) except exposure(). */
   /** null when MONAI Label cannot be read (not answering, or its log and training endpoints fail). */
   activity(baseUrl: string, signal?: AbortSignal): Promise<ActivityReading | null>;
   /** GET / : cheap liveness that does not touch the DICOMweb server. */
