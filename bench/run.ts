@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { ackLatency } from './ack.js';
 import { apiEconomy } from './economy.js';
 import { footprint } from './footprint.js';
+import { gateOverhead } from './gate.js';
 import { startFakes } from './processes.js';
 import { startOverhead } from './start.js';
 import { line, missedFigure, type Figure } from './stats.js';
@@ -33,6 +34,7 @@ try {
 await measure('RunPod API economy (REST v2)', () => apiEconomy('v2'));
 await measure('RunPod API economy (GraphQL)', () => apiEconomy('graphql'));
 await measure('start overhead', startOverhead);
+await measure('the gate', gateOverhead);
 
 const measured = figures.filter((figure) => figure.value !== null);
 const failed = measured.filter((figure) => !figure.ok);

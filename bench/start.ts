@@ -53,7 +53,7 @@ class TimedSurface extends RecordingSurface {
 
 /**
  * Time from the moment the last readiness condition holds (ports mapped and /info/ answering
- * through the public port, watched by an independent prober every 20 ms) to the URL posted, with
+ * through the public port and the gate, watched by an independent prober every 20 ms) to the URL posted, with
  * the simulator and simulated pods (a real venv, pip and the MONAI Label stand-in). Cold = a new pod
  * (deploy, install); warm = resume of an installed pod.
  */
@@ -74,13 +74,14 @@ export async function startOverhead(): Promise<Figure[]> {
     const surface = new TimedSurface();
     const ctx: CommandContext = { user: 'console', channel: 'console', origin: 'console', text, surface, reply: async () => {} };
     let readyAt: number | null = null;
+    const { token } = await bot.gate();
     let probing = true;
     const prober = (async () => {
       while (probing && readyAt === null) {
         const pod = world.simulator.podByName(config.pod.name);
         const mapping = pod?.desiredStatus === 'RUNNING' ? pod.runtime?.ports.find((port) => port.privatePort === 8000 && port.isIpPublic) : undefined;
         if (mapping) {
-          const ok = await fetch(`http://127.0.0.1:${mapping.publicPort}/info/`, { signal: AbortSignal.timeout(2000) }).then(
+          const ok = await fetch(`http://127.0.0.1:${mapping.publicPort}/${token}/info/`, { signal: AbortSignal.timeout(2000) }).then(
             (response) => response.ok,
             () => false,
           );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { guardNotifier } from './app/guard-notifier.js';
 import { announceRecovery } from './app/recovery.js';
 import { Auditor } from './audit/audit.js';
+import { authorize } from './commands/access.js';
 import { CommandRouter } from './commands/router.js';
 import type { Config } from './config/load.js';
 import { CostGuard } from './costs/guard.js';
@@ -12,12 +13,14 @@ import { Scheduler } from './jobs/scheduler.js';
 import type { Logger } from './log.js';
 import { homeView } from './messages/home.js';
 import type { MonaiApi } from './monai/api.js';
+import { gateConfig } from './monai/gate.js';
 import { HttpMonaiApi } from './monai/http-client.js';
 import { readServerLog } from './monai/logs.js';
 import type { ScriptSettings } from './monai/setup-script.js';
 import { BotError } from './errors.js';
 import { Actor } from './pod/actor.js';
 import type { DecideLimits } from './pod/decide.js';
+import { Installation } from './pod/installation.js';
 import { Observer } from './pod/observer.js';
 import { PodReconciler } from './pod/reconciler.js';
 import type { Redactor } from './redact.js';
@@ -58,10 +61,14 @@ export interface Bot {
   guard: CostGuard;
   digests: Digests;
   snapshots: SnapshotCache;
+  /** The bot's mark on its pods, the pods admins adopted, and the secret URL's token. */
+  installation: Installation;
+  /** The gate configuration wanted now: its token and the digest it names in its answers. */
+  gate(): Promise<{ token: string; digest: string }>;
   /** Checks every link from the RunPod key to the DICOMweb server, reporting each result as it comes. */
   doctor(report: (results: readonly CheckResult[]) => void, overrides?: Partial<DoctorDeps>): Promise<CheckResult[]>;
-  /** The App Home tab as it should look now. */
-  home(): Promise<ReturnType<typeof homeView>>;
+  /** The App Home tab as `user` may see it now (without the URL, buttons and history for someone the bot refuses). */
+  home(user: string): Promise<ReturnType<typeof homeView>>;
   /**
    * Gives the bot somewhere to speak unprompted (warnings, digests, recovery) and starts the
    * background work: the reconciler carries on what a previous run left, the sampler and the
@@ -129,10 +136,26 @@ export function createBot(deps: BotDeps): Bot {
     });
   const volume = config.pod.volumeMountPath;
   const monaiApi = deps.monaiApi ?? new HttpMonaiApi();
-  const scriptSettings = (models: readonly string[]): ScriptSettings => {
+  // The secret URL is shown to the people allowed to use it, but never written to the log.
+  const installation = new Installation({ meta: store.meta, pods: store.pods, podName: config.pod.name, onToken: (token) => redactor.hideInLogs(token) });
+  const scriptSettings = (models: readonly string[], gateToken: string): ScriptSettings => {
     const { monai } = config;
     if (!monai.dicomwebUrl) throw new BotError('CONFIG_INVALID', { message: 'DICOMWEB_URL is not set.' });
-    return { volume, python: monai.python, version: monai.version, models, sam2: monai.sam2, dicomwebUrl: monai.dicomwebUrl, dicomwebUsername: monai.dicomwebUsername, dicomwebPassword: monai.dicomwebPassword };
+    return {
+      volume,
+      python: monai.python,
+      version: monai.version,
+      models,
+      sam2: monai.sam2,
+      dicomwebUrl: monai.dicomwebUrl,
+      dicomwebUsername: monai.dicomwebUsername,
+      dicomwebPassword: monai.dicomwebPassword,
+      gate: { token: gateToken, blocked: monai.blockedRoutes },
+    };
+  };
+  const gate = async () => {
+    const token = await installation.gateToken();
+    return { token, digest: gateConfig({ token, blocked: config.monai.blockedRoutes }).digest };
   };
   const podLogger = logger.child({ component: 'pod' });
   const limits = decideLimits(config, deps.deployPendingMs ?? 120_000);
@@ -147,6 +170,7 @@ export function createBot(deps: BotDeps): Bot {
     clock,
     logger: podLogger,
     podName: config.pod.name,
+    installation,
     scriptSettings,
     sshAttemptBudgetMs: Math.min(10_000, config.ssh.connectTimeoutMs),
     watchMaxMs: config.monai.readyTimeoutMs,
@@ -161,6 +185,7 @@ export function createBot(deps: BotDeps): Bot {
     settings: config.pod,
     // RunPod's images start sshd only when PUBLIC_KEY is set.
     deployEnv: () => ({ PUBLIC_KEY: deps.sshKey.publicKey }),
+    installation,
     observer,
     pollsPerStop: limits.pollsPerStop,
   });
@@ -188,6 +213,7 @@ export function createBot(deps: BotDeps): Bot {
     store,
     monai: monaiApi,
     control: reconciler,
+    installation,
     notifier: guardNotifier(speaker, costLogger, config.costs.timeZone),
     clock,
     logger: costLogger,
@@ -196,7 +222,7 @@ export function createBot(deps: BotDeps): Bot {
     defaultModels: config.monai.models,
     auditor,
   });
-  const digests = new Digests({ snapshots, store, clock, logger: costLogger, settings: config.costs, podName: config.pod.name });
+  const digests = new Digests({ snapshots, store, clock, logger: costLogger, settings: config.costs, podName: config.pod.name, installation });
   const doctor = (report: (results: readonly CheckResult[]) => void, overrides: Partial<DoctorDeps> = {}) =>
     runDoctor(
       {
@@ -205,6 +231,8 @@ export function createBot(deps: BotDeps): Bot {
         connector,
         monai: monaiApi,
         redactor,
+        installation,
+        gate,
         podName: config.pod.name,
         volume,
         dicomwebUrl: config.monai.dicomwebUrl,
@@ -216,6 +244,7 @@ export function createBot(deps: BotDeps): Bot {
     );
   const router = new CommandRouter({
     reconciler,
+    installation,
     runpod: deps.runpod,
     snapshots,
     store,
@@ -229,7 +258,7 @@ export function createBot(deps: BotDeps): Bot {
     statusMaxAgeMs: deps.statusMaxAgeMs ?? 10_000,
     timeZone: config.costs.timeZone,
     redact: (text) => redactor.redact(text),
-    readLog: (lines) => readServerLog({ runpod: deps.runpod, snapshots, store, connector, redactor, podName: config.pod.name, volume }, lines),
+    readLog: (lines) => readServerLog({ runpod: deps.runpod, snapshots, store, connector, redactor, installation, podName: config.pod.name, volume }, lines),
     keep: (user, duration) => guard.keep(user, duration),
     costs: () => digests.privateMessage(),
     doctor: (report) => doctor(report),
@@ -241,10 +270,17 @@ export function createBot(deps: BotDeps): Bot {
     guard,
     digests,
     snapshots,
+    installation,
+    gate,
     doctor,
-    home: async () => homeView(await router.statusView(), await store.operations.recent(8), clock.now(), config.costs.timeZone),
+    home: async (user) => {
+      const access = authorize(config.access, { user, channel: '', origin: 'home' }, 'status');
+      const history = access.allowed ? await store.operations.recent(8) : [];
+      return homeView(await router.statusView(), history, clock.now(), config.costs.timeZone, access.allowed ? null : access.reason);
+    },
     async start(surface, channel, options = {}) {
       speaker.target = surface;
+      await installation.installationId();
       scheduler = new Scheduler({ guard, digests, auditor, store, settings: config.costs, clock, logger: costLogger, digestChannel: channel, surface });
       await scheduler.start(options.firstSampleInMs);
       const recovered = await reconciler.recover();

@@ -77,6 +77,12 @@ export const ERROR_CATALOG = {
     retryable: false,
     topic: 'runpod-refused',
   },
+  POD_NOT_OURS: {
+    summary: 'A pod of this name exists that this bot did not deploy, so the bot does not configure it.',
+    action: 'An admin can run `/monai adopt` to let the bot manage it (it then gets the bot’s setup script and the DICOMweb credentials), or rename it in RunPod; `/monai start new-pod` deploys a pod of the bot’s own beside it.',
+    retryable: false,
+    topic: 'security',
+  },
   POD_NOT_RUNNING: {
     summary: 'The pod is not running.',
     action: 'Run `/monai start`: it starts the pod and MONAI Label with it.',
@@ -154,6 +160,12 @@ export const ERROR_CATALOG = {
     action: 'It may still be downloading models: check `/monai logs`, then `/monai status`.',
     retryable: true,
     topic: 'slow-first-start',
+  },
+  GATE_FAILED: {
+    summary: 'The gate that guards MONAI Label’s public port did not start on the pod.',
+    action: 'Read its log lines above: “Address already in use” means something else listens on port 8000 (a MONAI Label started by hand?). `/monai restart` tries again; `/monai doctor` checks the port.',
+    retryable: false,
+    topic: 'security',
   },
   MONAI_DATASTORE_FAILED: {
     summary: 'MONAI Label runs but cannot read the studies from the DICOMweb server.',

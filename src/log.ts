@@ -23,12 +23,12 @@ const redactFormat = winston.format((info, opts) => {
   for (const key of Object.keys(info)) {
     const value = info[key];
     if (value instanceof Error) {
-      info[key] = { name: value.name, message: redactor.redact(value.message), stack: value.stack && redactor.redact(value.stack) };
+      info[key] = { name: value.name, message: redactor.redactForLog(value.message), stack: value.stack && redactor.redactForLog(value.stack) };
     } else {
-      info[key] = redactor.redactDeep(value);
+      info[key] = redactor.redactDeep(value, new WeakSet(), (text) => redactor.redactForLog(text));
     }
   }
-  info.message = redactor.redact(String(info.message));
+  info.message = redactor.redactForLog(String(info.message));
   return info;
 });
 

@@ -154,7 +154,7 @@ export async function main(argv: readonly string[], rawEnv: Env, io: Io): Promis
           router: bot.router,
           logger,
           redactor,
-          home: () => bot.home(),
+          home: (user) => bot.home(user),
           answer: troubleshootMessage,
           claimButton: (key, user) => store.clicks.claim(key, user, Date.now()),
           onWork: (promise) => track(work, promise),

@@ -16,27 +16,77 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:)[^@\s/]+@/gi, `$1${REDACTED}@`],
 ];
 
-function variants(secret: string): string[] {
-  const forms = new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)]);
-  forms.add(secret.replaceAll("'", `'\\''`));
-  return [...forms].filter((form) => form.length > 0);
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Every way one character of a secret may appear once it has passed through quoting or a URL. */
+function characterForms(char: string): string {
+  const forms = new Set([escapeRegExp(char)]);
+  // URL-embedded: any character may be percent-encoded (hex case varies; the pattern ignores case).
+  forms.add([...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join(''));
+  if (char === ' ') forms.add('\\+');
+  if (!/[A-Za-z0-9]/.test(char)) {
+    forms.add(`\\\\${escapeRegExp(char)}`); // backslash-escaped: JSON, printf %q, repr()
+    const code = char.codePointAt(0)!;
+    if (code <= 0xffff) forms.add(`\\\\u${code.toString(16).padStart(4, '0')}`); // JSON's \u escapes
+  }
+  // Slack's mrkdwn escaping.
+  if (char === '&') forms.add('&amp;');
+  if (char === '<') forms.add('&lt;');
+  if (char === '>') forms.add('&gt;');
+  if (char === "'") forms.add("'\\\\''"); // inside a single-quoted shell word
+  return forms.size === 1 ? [...forms][0]! : `(?:${[...forms].join('|')})`;
 }
 
-export class Redactor {
-  /** Every secret form in one alternation, longest first so a secret containing another is replaced whole. */
-  private readonly secrets: RegExp | null;
+/** One pattern for a one-line secret in any of its escaped, quoted or URL-embedded forms. */
+function secretPattern(secret: string): string {
+  return [...secret].map(characterForms).join('');
+}
 
-  /** Values shorter than 6 characters are ignored: too likely to occur by chance. */
-  constructor(secrets: Iterable<string | undefined>) {
-    const list = new Set<string>();
-    for (const secret of secrets) {
-      if (!secret || secret.trim().length < 6) continue;
-      for (const form of variants(secret)) list.add(form);
+function patternFor(secrets: Iterable<string>): RegExp | null {
+  const list = new Set<string>();
+  for (const secret of secrets) {
+    if (secret.includes('\n')) {
+      list.add(escapeRegExp(secret));
       // A multi-line secret (an SSH key) can leak one line at a time.
-      for (const line of secret.split('\n')) if (line.trim().length >= 16) list.add(line.trim());
+      for (const line of secret.split('\n')) if (line.trim().length >= 16) list.add(secretPattern(line.trim()));
+    } else {
+      list.add(secretPattern(secret));
     }
-    const forms = [...list].sort((a, b) => b.length - a.length).map((secret) => secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    this.secrets = forms.length > 0 ? new RegExp(forms.join('|'), 'gi') : null;
+  }
+  // Longest first, so a secret containing another is replaced whole.
+  const forms = [...list].sort((a, b) => b.length - a.length);
+  return forms.length > 0 ? new RegExp(forms.join('|'), 'gi') : null;
+}
+
+/** Shorter than this, a value would be found by chance in ordinary text: configuration refuses it. */
+export const MIN_SECRET_LENGTH = 6;
+
+export class Redactor {
+  private readonly secrets: RegExp | null;
+  private readonly logOnly = new Set<string>();
+  private logPattern: RegExp | null = null;
+
+  /** Values shorter than MIN_SECRET_LENGTH are ignored (the configuration refuses them). */
+  constructor(secrets: Iterable<string | undefined>) {
+    const kept: string[] = [];
+    for (const secret of secrets) if (secret && secret.trim().length >= MIN_SECRET_LENGTH) kept.push(secret);
+    this.secrets = patternFor(kept);
+  }
+
+  /**
+   * A value that may be shown in messages to the people allowed to see it (the secret URL) but
+   * never written to the log.
+   */
+  hideInLogs(value: string): void {
+    if (value.length < MIN_SECRET_LENGTH || this.logOnly.has(value)) return;
+    this.logOnly.add(value);
+    this.logPattern = patternFor(this.logOnly);
+  }
+
+  /** For log lines: the secrets, and the values hidden from logs. */
+  redactForLog(text: string): string {
+    const out = this.redact(text);
+    return this.logPattern ? out.replace(this.logPattern, REDACTED) : out;
   }
 
   redact(text: string): string {
@@ -49,8 +99,8 @@ export class Redactor {
    * Redacts every string inside plain objects and arrays; other values pass through. Copies only
    * what changed: a message without secrets (nearly all) comes back as the same object.
    */
-  redactDeep<T>(value: T, seen = new WeakSet<object>()): T {
-    if (typeof value === 'string') return this.redact(value) as T;
+  redactDeep<T>(value: T, seen = new WeakSet<object>(), scrub: (text: string) => string = (text) => this.redact(text)): T {
+    if (typeof value === 'string') return scrub(value) as T;
     if (value === null || typeof value !== 'object') return value;
     if (seen.has(value)) return value;
     seen.add(value);
@@ -58,15 +108,15 @@ export class Redactor {
       let copy: unknown[] | null = null;
       for (let index = 0; index < value.length; index++) {
         const item: unknown = value[index];
-        const clean = this.redactDeep(item, seen);
+        const clean = this.redactDeep(item, seen, scrub);
         if (clean !== item) (copy ??= value.slice())[index] = clean;
       }
       return (copy ?? value) as T;
     }
     if (value instanceof Error) {
-      const copy = new Error(this.redact(value.message));
+      const copy = new Error(scrub(value.message));
       copy.name = value.name;
-      if (value.stack) copy.stack = this.redact(value.stack);
+      if (value.stack) copy.stack = scrub(value.stack);
       return copy as T;
     }
     const proto = Object.getPrototypeOf(value) as unknown;
@@ -75,7 +125,7 @@ export class Redactor {
     let copy: Record<string, unknown> | null = null;
     for (const key of Object.keys(source)) {
       const item = source[key];
-      const clean = this.redactDeep(item, seen);
+      const clean = this.redactDeep(item, seen, scrub);
       if (clean !== item) (copy ??= { ...source })[key] = clean;
     }
     return (copy ?? value) as T;

@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { inWindow } from '../util/zone.js';
 import { buildDigest, type DigestView } from '../costs/digest.js';
+import { isOurs, type Installation } from '../pod/installation.js';
 import { DAY } from '../costs/math.js';
 
 export interface DigestDeps {
@@ -17,6 +18,7 @@ export interface DigestDeps {
   logger: Logger;
   settings: CostSettings;
   podName: string;
+  installation: Installation;
 }
 
 /** Builds the digest (one RunPod read plus stored samples) and posts it: one message, details in its thread. */
@@ -31,6 +33,8 @@ export class Digests {
     const registered = await store.pods.get(this.deps.podName);
     // Without a balance from RunPod, the newest one sampled stands in, however old (it says its age).
     const lastKnownAccount = snapshot.account ? null : (await store.samples.accounts(now - settings.retentionDays * DAY)).at(-1) ?? null;
+    const ownership = await this.deps.installation.ownership();
+    const foreign = snapshot.pods.filter((pod) => pod.name === this.deps.podName && pod.id !== registered?.podId && pod.desiredStatus !== 'TERMINATED' && !isOurs(pod, ownership));
     return buildDigest({
       now,
       pods: snapshot.pods,
@@ -41,6 +45,7 @@ export class Digests {
       accountSamples: await store.samples.accounts(since),
       idle: await store.idle.all(),
       startedBy: new Map(registered?.startedBy ? [[registered.podId, registered.startedBy]] : []),
+      foreign: new Set(foreign.map((pod) => pod.id)),
       sampleMs: settings.sampleMs,
       staleDays: settings.staleDays,
       runwayWarnDays: settings.runwayWarnDays,

@@ -10,7 +10,7 @@ import type { Pod } from '../runpod/api.js';
 import type { SnapshotCache } from '../runpod/snapshot-cache.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
-import { formatMoney } from '../util/format.js';
+import { escapeSlack, formatMoney } from '../util/format.js';
 
 export interface RecoveryNoticeDeps {
   live: LiveMessages;
@@ -26,10 +26,11 @@ export interface RecoveryNoticeDeps {
 }
 
 export function strayNotice(pod: Pod, managedName: string): string {
-  const what = `${pod.gpuDisplayName ?? 'GPU'}, ${formatMoney(pod.costPerHr)}/hr`;
+  const what = `${escapeSlack(pod.gpuDisplayName ?? 'GPU')}, ${formatMoney(pod.costPerHr)}/hr`;
+  const name = `*${escapeSlack(pod.name)}* (\`${escapeSlack(pod.id)}\`)`;
   return pod.name === managedName
-    ? `⚠️ *${pod.name}* (\`${pod.id}\`) is running (${what}) but was not started through this bot — perhaps from the RunPod console. It bills until someone stops it: \`/monai status\` shows it, \`/monai stop\` stops it.`
-    : `⚠️ *${pod.name}* (\`${pod.id}\`) is running on this RunPod account (${what}) and was not started through this bot. It bills until someone stops it in the RunPod console.`;
+    ? `⚠️ ${name} is running (${what}) but was not started through this bot — perhaps from the RunPod console. It bills until someone stops it: \`/monai status\` shows it, \`/monai stop\` stops it. The bot configures only pods it deployed or an admin adopted (\`/monai adopt\`).`
+    : `⚠️ ${name} is running on this RunPod account (${what}) and was not started through this bot. It bills until someone stops it in the RunPod console.`;
 }
 
 /**

@@ -15,6 +15,8 @@ export type CommandName =
   | 'history'
   | 'terminate'
   | 'forget-host-key'
+  | 'new-url'
+  | 'adopt'
   | 'help';
 
 export type Access = 'member' | 'admin';
@@ -110,6 +112,20 @@ export const COMMANDS: readonly CommandInfo[] = [
     usage: 'forget-host-key',
     summary: 'Admins: accept a new SSH host key for the pod after checking why it changed (asks for confirmation).',
     example: '/monai forget-host-key',
+    access: 'admin',
+  },
+  {
+    name: 'new-url',
+    usage: 'new-url',
+    summary: 'Admins: replace the secret URL for 3D Slicer; the old one stops working at once and the channel is told (asks for confirmation).',
+    example: '/monai new-url',
+    access: 'admin',
+  },
+  {
+    name: 'adopt',
+    usage: 'adopt',
+    summary: 'Admins: let the bot manage a pod of its name that it did not deploy, after checking whose it is (asks for confirmation).',
+    example: '/monai adopt',
     access: 'admin',
   },
   { name: 'help', usage: 'help', summary: 'This list.', example: '/monai help', access: 'member' },

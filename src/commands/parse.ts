@@ -23,6 +23,8 @@ export type Command =
   | { kind: 'history' }
   | { kind: 'terminate'; confirmed: boolean; pod?: string }
   | { kind: 'forget-host-key'; confirmed: boolean }
+  | { kind: 'new-url'; confirmed: boolean; pod?: string }
+  | { kind: 'adopt'; confirmed: boolean; pod?: string }
   | { kind: 'invalid'; reason: string };
 
 export const MAX_COMMAND_LENGTH = 500;
@@ -83,8 +85,8 @@ function parseStart(all: string[]): Command {
 }
 
 /** Destructive commands take an optional "confirmed", honoured only from a button or the console. */
-function parseConfirmable(verb: 'terminate' | 'forget-host-key', all: string[]): Command {
-  const bound = verb === 'terminate' ? podArgument(all) : { rest: all };
+function parseConfirmable(verb: 'terminate' | 'forget-host-key' | 'new-url' | 'adopt', all: string[]): Command {
+  const bound = verb === 'forget-host-key' ? { rest: all } : podArgument(all);
   if (!bound) return { kind: 'invalid', reason: BAD_POD };
   const args = bound.rest;
   const pod = 'pod' in bound && bound.pod ? { pod: bound.pod } : {};
@@ -153,6 +155,8 @@ export function parseCommand(raw: string): Command {
       return parseKeep(args);
     case 'terminate':
     case 'forget-host-key':
+    case 'new-url':
+    case 'adopt':
       return parseConfirmable(verb, args);
     case 'stop':
       return parseStop(args);

@@ -13,7 +13,8 @@ import { mention } from '../messages/lifecycle.js';
 import { statusMessage } from '../messages/status.js';
 import type { KeepOutcome } from '../costs/guard.js';
 import type { Intent } from '../pod/desired.js';
-import { locatePod } from '../pod/locate.js';
+import type { Installation } from '../pod/installation.js';
+import { locatePod, type LocatedPod } from '../pod/locate.js';
 import type { PodReconciler } from '../pod/reconciler.js';
 import { describeStatus, type StatusView } from '../pod/status.js';
 import type { RunPodApi } from '../runpod/api.js';
@@ -22,11 +23,15 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { allowedCommands, authorize, type Caller } from './access.js';
 import type { CommandName } from './catalog.js';
+import { done, type Handled } from './handled.js';
 import { LiveMessages } from './live.js';
+import { adoptPod, replaceSecretUrl } from './ownership.js';
 import { parseCommand, type Command } from './parse.js';
 
 export interface RouterDeps {
   reconciler: PodReconciler;
+  /** The bot's mark on its pods, adoptions, and the secret URL's token. */
+  installation: Installation;
   runpod: RunPodApi;
   snapshots: SnapshotCache;
   store: Store;
@@ -51,15 +56,6 @@ export interface RouterDeps {
   /** Runs the checks, calling `report` as each result comes in. */
   doctor: (report: (results: readonly CheckResult[]) => void) => Promise<CheckResult[]>;
 }
-
-/** What a handled command left behind: the work still running, and how to describe its end for the audit. */
-interface Handled {
-  work: Promise<string>;
-  /** Read when the work is done: an operation learns its pod as it goes. */
-  podId?: () => string | null;
-}
-
-const done = (outcome = 'ok'): Handled => ({ work: Promise.resolve(outcome) });
 
 /**
  * Front-end-neutral command handling: Slack and the console both call handle(). It checks who may
@@ -146,6 +142,10 @@ export class CommandRouter {
         return this.terminate(ctx, confirmed, command.pod);
       case 'forget-host-key':
         return this.forgetHostKey(ctx, confirmed);
+      case 'new-url':
+        return replaceSecretUrl(this, this.deps, ctx, confirmed, command.pod);
+      case 'adopt':
+        return adoptPod(this, this.deps, ctx, confirmed, command.pod);
       case 'logs':
         await ctx.reply(logMessage(await this.deps.readLog(command.lines), command.lines));
         return done();
@@ -175,9 +175,14 @@ export class CommandRouter {
     return statusMessage(await this.statusView(), this.deps.clock.now(), this.deps.timeZone);
   }
 
+  async locate(maxAgeMs: number): Promise<{ located: LocatedPod; at: number; snapshot: Awaited<ReturnType<SnapshotCache['get']>>['snapshot'] }> {
+    const { snapshot, at } = await this.deps.snapshots.get(maxAgeMs);
+    const { runpod, store, installation } = this.deps;
+    return { located: await locatePod({ runpod, pods: store.pods, podName: this.deps.settings.name, installation }, snapshot), at, snapshot };
+  }
+
   async statusView(): Promise<StatusView> {
-    const { snapshot, at } = await this.deps.snapshots.get(this.deps.statusMaxAgeMs);
-    const located = await locatePod({ runpod: this.deps.runpod, pods: this.deps.store.pods, podName: this.deps.settings.name }, snapshot);
+    const { located, at, snapshot } = await this.locate(this.deps.statusMaxAgeMs);
     const pod = located.pod;
     const now = this.deps.clock.now();
     const idleState = pod ? await this.deps.store.idle.get(pod.id) : null;
@@ -194,6 +199,8 @@ export class CommandRouter {
       pod,
       runpodLog,
       namesakes: located.namesakes,
+      foreign: located.foreign,
+      gateToken: await this.deps.installation.gateToken(),
       unconfirmedDeploySentAt: this.deps.reconciler.pendingDeploy?.sentAt ?? null,
       account: snapshot.account,
       operation: this.deps.reconciler.active?.view ?? null,
@@ -217,7 +224,7 @@ export class CommandRouter {
    * A button carries the pod it was shown for: pressed after the bot's pod changed, it is refused
    * with both pods named, never applied to the other one.
    */
-  private async boundTo(ctx: CommandContext, named: string | undefined, verb: string): Promise<boolean> {
+  async boundTo(ctx: CommandContext, named: string | undefined, verb: string): Promise<boolean> {
     const current = this.deps.reconciler.pinnedPodId;
     if (named === undefined || named === current) return true;
     this.deps.logger.warn('refused a button for another pod', { user: ctx.user, named, current, verb });
@@ -230,7 +237,7 @@ export class CommandRouter {
   }
 
   /** Returns once the request is acknowledged; `work` settles when the reconciler is done with it. */
-  private async lifecycle(ctx: CommandContext, intent: Intent): Promise<Handled> {
+  async lifecycle(ctx: CommandContext, intent: Intent): Promise<Handled> {
     const { request, joined } = await this.deps.reconciler.want(intent, { user: ctx.user, channel: ctx.channel, name: ctx.userName });
     this.deps.logger.info('lifecycle request', { request: request.id, kind: intent.kind, user: ctx.user, channel: ctx.channel, joined });
     const outcome = (view: { phase: string; error: { code: string } | null }) => (view.error ? `${view.phase}:${view.error.code}` : view.phase);
@@ -242,8 +249,9 @@ export class CommandRouter {
   }
 
   private async terminate(ctx: CommandContext, confirmed: boolean, named: string | undefined): Promise<Handled> {
-    const { snapshot } = await this.deps.snapshots.get(0);
-    const { pod } = await locatePod({ runpod: this.deps.runpod, pods: this.deps.store.pods, podName: this.deps.settings.name }, snapshot);
+    const {
+      located: { pod },
+    } = await this.locate(0);
     if (!confirmed) {
       if (!pod) {
         await ctx.reply(noticeMessage(`There is no pod named ${this.deps.settings.name}: nothing to terminate.`));

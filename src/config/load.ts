@@ -1,5 +1,6 @@
 import { BotError } from '../errors.js';
 import { diagnoseValue, fixFor, SLACK_TOKEN_FIX, type ConfigIssue } from './fixes.js';
+import { MIN_SECRET_LENGTH } from '../redact.js';
 import { VARIABLES, type VariableName, type VariableValue } from './variables.js';
 
 export type { ConfigIssue };
@@ -70,6 +71,8 @@ export interface MonaiSettings {
   readyTimeoutMs: number;
   pollMs: number;
   doctorMinFreeGb: number;
+  /** Routes the gate refuses even with the secret URL (model upload and deletion always). */
+  blockedRoutes: readonly string[];
 }
 
 export interface CostSettings {
@@ -156,6 +159,14 @@ class Reader {
     const text = raw.length > 0 ? raw : 'default' in spec ? spec.default : undefined;
     if (text === undefined) return undefined;
     const parsed = spec.schema.safeParse(text);
+    if (parsed.success && 'secret' in spec && spec.secret && raw.length < MIN_SECRET_LENGTH) {
+      this.problems.push({
+        variable: name,
+        message: `${name}: a secret shorter than ${MIN_SECRET_LENGTH} characters cannot be told apart from ordinary text, so it could not be kept out of logs and messages`,
+        fix: `set ${name} to the full value (at least ${MIN_SECRET_LENGTH} characters).`,
+      });
+      return undefined;
+    }
     if (parsed.success) return parsed.data as VariableValue<N>;
     const diagnosed = diagnoseValue(name, text);
     if (diagnosed) {
@@ -255,6 +266,7 @@ export function loadConfig(env: Env): Config {
       readyTimeoutMs: read.must('MONAI_READY_TIMEOUT_MINUTES') * 60_000,
       pollMs: read.must('MONAI_POLL_SECONDS') * 1000,
       doctorMinFreeGb: read.must('DOCTOR_MIN_FREE_GB'),
+      blockedRoutes: read.must('MONAI_BLOCKED_ROUTES'),
     },
     costs: {
       sampleMs: read.must('SAMPLE_MINUTES') * 60_000,

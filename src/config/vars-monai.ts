@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { BLOCKED_ROUTE, blocksReadiness } from '../monai/gate.js';
 import { parseModels, PRESETS, RADIOLOGY_MODELS } from '../monai/models.js';
-import { num, spec, text, url } from './spec.js';
+import { list, num, spec, text, url } from './spec.js';
 
 /** A value that ends up in a shell script on the pod: printable, one line, bounded. */
 const oneLine = (what: string) =>
@@ -90,6 +91,14 @@ export const MONAI_VARIABLES = {
     default: '2',
     doc: '/monai doctor flags the volume when less than this is free',
     schema: num(0, 100000),
+  }),
+  MONAI_BLOCKED_ROUTES: spec({
+    name: 'MONAI_BLOCKED_ROUTES',
+    default: '/proxy/,/ohif/,/batch/',
+    doc: 'Routes the gate on the pod refuses even with the secret URL: path prefixes, each optionally after a method (e.g. POST /train/); PUT and DELETE /model/ are always refused',
+    schema: list(text('expected path prefixes such as /proxy/ or POST /train/, comma-separated', BLOCKED_ROUTE)).refine((entries) => !entries.some(blocksReadiness), {
+      message: 'must not block GET /info/ (or everything): the bot and 3D Slicer read it',
+    }),
   }),
   MONAI_POLL_SECONDS: spec({
     name: 'MONAI_POLL_SECONDS',

@@ -26,6 +26,8 @@ export interface DigestInput {
   idle: readonly IdleState[];
   /** Who started each pod through the bot, by pod id. */
   startedBy: ReadonlyMap<string, string>;
+  /** Pods named like the bot's that it did not deploy and nobody adopted: reported, never configured. */
+  foreign: ReadonlySet<string>;
   sampleMs: number;
   staleDays: number;
   runwayWarnDays: number;
@@ -66,6 +68,7 @@ export type DigestWarning =
   | { kind: 'idle'; row: RunningRow }
   | { kind: 'not-answering'; row: RunningRow }
   | { kind: 'stale'; row: StoppedRow }
+  | { kind: 'foreign'; podId: string; name: string; status: string; costPerHr: number }
   | { kind: 'runway'; days: number; basis: RunwayBasis; balance: number; spendPerHr: number; withoutNetworkVolume: string[]; estimated: boolean };
 
 /** Which spending rate a runway figure assumes. */
@@ -191,6 +194,9 @@ export function buildDigest(input: DigestInput): DigestView {
     else if (row.idleNowHours * HOUR >= input.sampleMs || row.idleHours24 >= 1) view.warnings.push({ kind: 'idle', row });
   }
   for (const row of stopped) if (row.daysStopped !== null && row.daysStopped > input.staleDays) view.warnings.push({ kind: 'stale', row });
+  for (const pod of input.pods) {
+    if (input.foreign.has(pod.id)) view.warnings.push({ kind: 'foreign', podId: pod.id, name: pod.name, status: pod.desiredStatus, costPerHr: pod.costPerHr });
+  }
   const shorter = view.account.runway;
   if (balance !== null && shorter !== null && shorter.days < input.runwayWarnDays) {
     view.warnings.push({

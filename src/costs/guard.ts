@@ -3,8 +3,9 @@ import type { CostSettings } from '../config/load.js';
 import { isBotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MonaiApi } from '../monai/api.js';
-import { apiUrl, podEndpoints } from '../pod/endpoints.js';
+import { podEndpoints, secretBase } from '../pod/endpoints.js';
 import { podOfDeploy } from '../pod/identity.js';
+import type { Installation } from '../pod/installation.js';
 import { locatePod } from '../pod/locate.js';
 import type { Pod, RunPodApi, Snapshot } from '../runpod/api.js';
 import type { SnapshotCache } from '../runpod/snapshot-cache.js';
@@ -23,6 +24,8 @@ export interface CostGuardDeps {
   store: Store;
   monai: MonaiApi;
   control: PodControl;
+  /** Which pod is the bot's, and the secret path its reads of MONAI Label go through. */
+  installation: Installation;
   notifier: GuardNotifier;
   clock: Clock;
   logger: Logger;
@@ -74,7 +77,7 @@ export class CostGuard {
       return;
     }
     await this.adoptLateDeploy(snapshot, fallbackChannel);
-    const { pod: managed } = await locatePod({ runpod: this.deps.runpod, pods: store.pods, podName: this.deps.podName }, snapshot);
+    const { pod: managed } = await locatePod({ runpod: this.deps.runpod, pods: store.pods, podName: this.deps.podName, installation: this.deps.installation }, snapshot);
     const pods = managed && !snapshot.pods.some((pod) => pod.id === managed.id) ? [...snapshot.pods, managed] : snapshot.pods;
     const samples: PodSample[] = [];
     for (const pod of pods) {
@@ -109,7 +112,8 @@ export class CostGuard {
     if (!managed || pod.desiredStatus !== 'RUNNING') return { kind: 'none' };
     const endpoints = podEndpoints(pod);
     if (!endpoints) return pod.runtime ? { kind: 'down', reason: 'RunPod has not mapped its ports' } : { kind: 'down', reason: 'its container never started' };
-    const base = apiUrl(endpoints.api);
+    // Through the gate, with the secret path: the bot's reads never use an open door.
+    const base = secretBase(endpoints.api, await this.deps.installation.gateToken());
     const reading = await this.deps.monai.activity(base).catch(() => null);
     if (reading) return { kind: 'read', fingerprint: fingerprint(reading), training: reading.training, lastEvent: reading.lastEvent?.replace(/^\S+ \S+ /, '') ?? null };
     return (await this.deps.monai.alive(base).catch(() => false)) ? { kind: 'unreadable', reason: 'MONAI Label answers, but not about its activity' } : { kind: 'down', reason: 'MONAI Label does not answer' };
@@ -261,7 +265,7 @@ export class CostGuard {
     const { clock, store, settings } = this.deps;
     const now = clock.now();
     const { snapshot } = await this.deps.snapshots.get(30_000);
-    const { pod } = await locatePod({ runpod: this.deps.runpod, pods: store.pods, podName: this.deps.podName }, snapshot);
+    const { pod } = await locatePod({ runpod: this.deps.runpod, pods: store.pods, podName: this.deps.podName, installation: this.deps.installation }, snapshot);
     if (!pod || pod.desiredStatus !== 'RUNNING') return { kind: 'not-running' };
     const until = duration === 'tomorrow' ? nextLocalHour(now, settings.timeZone, 9) : now + (duration === '1h' ? 1 : 4) * 3_600_000;
     const state = (await store.idle.get(pod.id)) ?? newIdleState(pod.id, now, null, this.policy);

@@ -2,13 +2,14 @@ import { asBotError } from '../errors.js';
 import type { MonaiApi } from '../monai/api.js';
 import { doctorScript } from '../monai/doctor-script.js';
 import { parseMarker, type SetupMarker } from '../monai/setup-script.js';
-import { apiUrl, podEndpoints } from '../pod/endpoints.js';
+import { apiUrl, podEndpoints, secretBase } from '../pod/endpoints.js';
+import type { Installation } from '../pod/installation.js';
 import { locatePod } from '../pod/locate.js';
 import type { Redactor } from '../redact.js';
 import type { RunPodApi, Snapshot } from '../runpod/api.js';
 import type { PodShell, PodShellConnector } from '../ssh/shell.js';
 import type { Store } from '../store/store.js';
-import { formatMoney } from '../util/format.js';
+import { escapeSlack, formatMoney } from '../util/format.js';
 
 export type CheckStatus = 'pending' | 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -26,7 +27,8 @@ export const CHECKS: readonly { id: string; label: string }[] = [
   { id: 'ports', label: 'Ports 8000 and 22 mapped' },
   { id: 'ssh', label: 'SSH to the pod' },
   { id: 'process', label: 'MONAI Label process' },
-  { id: 'info', label: '/info/ from outside' },
+  { id: 'gate', label: 'Public port admits only the secret URL' },
+  { id: 'info', label: '/info/ through the secret URL' },
   { id: 'models', label: 'Requested models loaded' },
   { id: 'gpu', label: 'GPU visible to MONAI Label' },
   { id: 'dicomweb', label: 'DICOMweb server from the pod' },
@@ -39,6 +41,9 @@ export interface DoctorDeps {
   connector: PodShellConnector;
   monai: MonaiApi;
   redactor: Redactor;
+  installation: Installation;
+  /** The gate configuration wanted now: the secret path and the digest the gate should name. */
+  gate: () => Promise<{ token: string; digest: string }>;
   podName: string;
   volume: string;
   dicomwebUrl: string | undefined;
@@ -77,17 +82,24 @@ export async function runDoctor(deps: DoctorDeps, report: (results: readonly Che
     }
     set('runpod', 'pass', `The key works; ${snapshot!.account ? `balance ${formatMoney(snapshot!.account.balance)}` : 'balance unavailable from RunPod'}.`);
 
-    const { pod } = await locatePod({ runpod: deps.runpod, pods: deps.store.pods, podName: deps.podName }, snapshot!, deps.signal);
+    const { pod, foreign } = await locatePod({ runpod: deps.runpod, pods: deps.store.pods, podName: deps.podName, installation: deps.installation }, snapshot!, deps.signal);
+    if (!pod && foreign.size > 0) {
+      block('pod', `The only pods named ${deps.podName} were not deployed by this bot (${escapeSlack([...foreign].join(', '))}): the bot does not check or configure them.`, 'An admin can `/monai adopt` one after checking whose it is.');
+    }
     if (!pod) block('pod', `There is no pod named ${deps.podName}.`, '`/monai start` deploys one.');
-    if (pod!.desiredStatus !== 'RUNNING') block('pod', `${deps.podName} (${pod!.id}) is stopped.`, '`/monai start` resumes it.');
+    if (pod!.desiredStatus !== 'RUNNING') block('pod', `${deps.podName} (${escapeSlack(pod!.id)}) is stopped.`, '`/monai start` resumes it.');
     if (!pod!.runtime) block('pod', `${deps.podName} is RUNNING but RunPod has not started its container yet.`, 'Wait a minute and run `/monai doctor` again.');
-    set('pod', 'pass', `${pod!.name} (${pod!.id}) runs on ${pod!.gpuDisplayName ?? 'a GPU'} at ${formatMoney(pod!.costPerHr)}/hr.`);
+    set('pod', 'pass', `${escapeSlack(pod!.name)} (${escapeSlack(pod!.id)}) runs on ${escapeSlack(pod!.gpuDisplayName ?? 'a GPU')} at ${formatMoney(pod!.costPerHr)}/hr.`);
 
     const endpoints = podEndpoints(pod!);
     if (!endpoints) {
       block('ports', 'RunPod lists no public TCP mapping for port 8000 and port 22.', 'The pod needs 8000/tcp and 22/tcp with a public IP. If it was created outside the bot, deploy one with `/monai start new-pod`.');
     }
-    const base = apiUrl(endpoints!.api);
+    const root = apiUrl(endpoints!.api);
+    const gate = await deps.gate();
+    const base = secretBase(endpoints!.api, gate.token);
+    // The URL is shown without its secret: the doctor's message goes to the channel.
+    const shown = `${root}/…`;
     set('ports', 'pass', `8000 → ${endpoints!.api.host}:${endpoints!.api.port}, 22 → ${endpoints!.ssh.host}:${endpoints!.ssh.port}`);
 
     try {
@@ -99,7 +111,7 @@ export async function runDoctor(deps: DoctorDeps, report: (results: readonly Che
     set('ssh', 'pass', `${endpoints!.ssh.host}:${endpoints!.ssh.port} accepts the bot’s key.`);
 
     const markers = new Map<string, SetupMarker>();
-    const outcome = await shell!.run(doctorScript(deps.volume, deps.dicomwebUrl ?? 'http://127.0.0.1:9'), {
+    const outcome = await shell!.run(doctorScript(deps.volume, deps.dicomwebUrl ?? 'http://127.0.0.1:9', gate.digest), {
       timeoutMs: 60_000,
       ...(deps.signal ? { signal: deps.signal } : {}),
       onLine: (line) => {
@@ -112,21 +124,36 @@ export async function runDoctor(deps: DoctorDeps, report: (results: readonly Che
     if (process!.status !== 'ok') block('process', 'MONAI Label is not running on the pod.', '`/monai restart` starts it; `/monai logs` shows why it stopped.');
     set('process', 'pass', `MONAI Label runs (pid ${process!.pid}).`);
 
+    const gateProcess = markers.get('gate');
+    const exposure = await deps.monai.exposure(root, deps.signal);
+    if (exposure.kind === 'open') {
+      const who = gateProcess?.status === 'ok' ? 'the gate is bypassed' : 'the gate is not running and something else holds the port';
+      set('gate', 'fail', `${root}${exposure.path} answers HTTP ${exposure.status} without the secret URL: ${who}, so anyone can reach MONAI Label and, through it, Orthanc.`, '`/monai stop` now if you cannot fix it at once; `/monai restart` starts MONAI Label on loopback behind the gate again.');
+    } else if (gateProcess?.status !== 'ok') {
+      set('gate', 'fail', 'The gate on port 8000 is not running: MONAI Label cannot be reached, not even with the secret URL.', '`/monai restart` starts it again; `/monai logs` shows its last lines.');
+    } else if (exposure.kind === 'refused') {
+      set('gate', 'fail', `The gate runs on the pod (pid ${gateProcess.pid}), but ${root} does not answer from outside (${escapeSlack(exposure.reason)}).`, 'RunPod’s mapping of port 8000 may be broken: stop the pod and start it again.');
+    } else if (gateProcess.settings !== 'match') {
+      set('gate', 'fail', 'The gate runs with another secret URL or other blocked routes than the bot’s.', '`/monai restart` restarts it with the current ones.');
+    } else {
+      set('gate', 'pass', `Without the secret, ${root} answers a bare 404 to /, /info/, /openapi.json and /docs; the gate runs (pid ${gateProcess.pid}).`);
+    }
+
     const models = deps.models;
     const info = await deps.monai.info(base, deps.signal);
     if (info.kind === 'ok') {
-      set('info', 'pass', `${base}/info/ answers: ${info.info.name}.`);
+      set('info', 'pass', `${shown}/info/ answers: ${escapeSlack(info.info.name)}.`);
       const missing = models.includes('all') ? [] : models.filter((model) => !info.info.models.includes(model));
       if (missing.length > 0) set('models', 'fail', `Missing: ${missing.join(', ')}.`, 'Their weights may not have downloaded: check `/monai logs`, then `/monai restart`.');
       else set('models', 'pass', `${models.join(', ')} loaded.`);
       const onCpu = info.info.device.length === 1 && info.info.device[0] === 'cpu';
       if (onCpu) set('gpu', 'fail', 'MONAI Label runs on the CPU: PyTorch in the venv cannot see the GPU.', '`/monai troubleshoot gpu` explains the fix.');
-      else set('gpu', 'pass', `MONAI Label uses ${info.info.device.join(', ') || 'the GPU'}.`);
+      else set('gpu', 'pass', `MONAI Label uses ${escapeSlack(info.info.device.join(', ')) || 'the GPU'}.`);
     } else {
       const detail =
         info.kind === 'error'
-          ? `${base}/info/ fails (HTTP ${info.status}: ${info.detail.slice(0, 200)}).`
-          : `${base}/info/ does not answer from outside (${info.reason}).`;
+          ? `${shown}/info/ fails (HTTP ${info.status}: ${escapeSlack(info.detail.slice(0, 200))}).`
+          : `${shown}/info/ does not answer from outside (${escapeSlack(info.reason)}).`;
       set('info', 'fail', detail, info.kind === 'error' ? 'Usually the DICOMweb server: see its check below.' : 'It may still be starting: `/monai logs`. Otherwise `/monai restart`.');
       set('models', 'skip', 'Needs /info/.');
       set('gpu', 'skip', 'Needs /info/.');

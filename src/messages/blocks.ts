@@ -87,7 +87,4 @@ export function blocksToText(blocks: readonly Block[]): string {
   return lines.join('\n');
 }
 
-/** User text shown back in mrkdwn must not turn into mentions or links (Slack's escaping rules). */
-export function escapeSlack(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
+export { codeBlock, escapeSlack } from '../util/format.js';

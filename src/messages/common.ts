@@ -1,10 +1,10 @@
 import { COMMANDS, type CommandName } from '../commands/catalog.js';
 import type { BotError } from '../errors.js';
-import { context, section, type Message } from './blocks.js';
+import { codeBlock, context, section, type Message } from './blocks.js';
 
 export function errorMessage(error: BotError): Message {
   const lines = [`❌ ${error.message}`, `*What to do:* ${error.action}`];
-  if (error.details) lines.push('```' + error.details.slice(-2500) + '```');
+  if (error.details) lines.push(codeBlock(error.details.slice(-2500)));
   return { text: `${error.message} ${error.action}`, blocks: [section(lines.join('\n'))] };
 }
 
@@ -31,10 +31,10 @@ export function noticeMessage(text: string): Message {
 }
 
 export function logMessage(log: string, lines: number): Message {
-  // Slack caps a section at 3000 characters: keep the newest end of the log.
-  const body = log.length > 2800 ? `…${log.slice(-2800)}` : log;
+  // Slack caps a section at 3000 characters: keep the newest end of the log (escaping can lengthen it).
+  const body = log.length > 2400 ? `…${log.slice(-2400)}` : log;
   return {
     text: `Last ${lines} lines of MONAI Label’s log`,
-    blocks: [section(`*Last ${lines} lines of MONAI Label’s log* (secrets redacted)`), section('```' + (body.trim() || '(empty)') + '```')],
+    blocks: [section(`*Last ${lines} lines of MONAI Label’s log*, then the gate’s (secrets redacted)`), section(codeBlock(body.trim() || '(empty)'))],
   };
 }

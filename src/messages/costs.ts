@@ -5,7 +5,7 @@ import type { GuardNotice, IdleWarningFacts, WarningOutcome } from '../costs/por
 import { HOUR } from '../costs/math.js';
 import { formatDuration, formatHours, formatMoney, plural } from '../util/format.js';
 import { stillBillingSentence } from '../pod/billing.js';
-import { actions, context, section, type Block, type ButtonSpec, type Message } from './blocks.js';
+import { actions, context, escapeSlack, section, type Block, type ButtonSpec, type Message } from './blocks.js';
 
 export function localTime(at: number, zone: string): string {
   return DateTime.fromMillis(at, { zone }).toFormat('HH:mm');
@@ -50,7 +50,7 @@ export function idleWarning(input: IdleWarningInput): Message {
     ? `MONAI Label does not answer, so nobody can be using it: ${formatDuration(idleMs)} idle. GPU under ${input.gpuPercent}% in all ${plural(state.idleSamples, 'sample')}.`
     : `No MONAI Label activity (inference, label saved, Next Sample) ${since}: ${formatDuration(idleMs)} idle. No training. GPU under ${input.gpuPercent}% in all ${plural(state.idleSamples, 'sample')}.`;
   const lines = [
-    `💤 *${input.podName} looks idle* — ${who(input.owner, input.quiet)}`,
+    `💤 *${escapeSlack(input.podName)} looks idle* — ${who(input.owner, input.quiet)}`,
     what,
     `It costs ${formatMoney(input.costPerHr)}/hr while it runs (≈ ${formatMoney((idleMs / HOUR) * input.costPerHr)} for this idle time). Stopped, its ${input.volumeGb} GB volume costs ${formatMoney(input.storagePerMonth)}/month.`,
     input.autostop === 'stop' && state.stopAt !== null
@@ -66,12 +66,12 @@ export function idleWarning(input: IdleWarningInput): Message {
       confirm: { title: 'Stop the pod now?', text: `MONAI Label goes offline. The ${input.volumeGb} GB volume and its data are kept.`, confirm: 'Stop' },
     },
   ];
-  return { text: `${input.podName} looks idle (${formatDuration(idleMs)}); ${input.autostop === 'stop' ? 'it will be stopped soon' : 'consider stopping it'}.`, blocks: [section(lines.join('\n')), actions(buttons)] };
+  return { text: `${escapeSlack(input.podName)} looks idle (${formatDuration(idleMs)}); ${input.autostop === 'stop' ? 'it will be stopped soon' : 'consider stopping it'}.`, blocks: [section(lines.join('\n')), actions(buttons)] };
 }
 
 /** The warning message after the fact: the buttons go, one line says what happened. */
 export function warningOutcome(podName: string, outcome: string): Message {
-  return { text: `${podName}: ${outcome.replaceAll('*', '')}`, blocks: [section(`💤 *${podName} looked idle*\n${outcome}`)] };
+  return { text: `${podName}: ${outcome.replaceAll('*', '')}`, blocks: [section(`💤 *${escapeSlack(podName)} looked idle*\n${outcome}`)] };
 }
 
 /** The one line that says how an idle warning ended. */
@@ -93,15 +93,15 @@ export function guardNoticeText(notice: GuardNotice, zone: string): string {
   switch (notice.kind) {
     case 'monai-down':
       return [
-        `⚠️ *${notice.podName}* is running and billing ${formatMoney(notice.costPerHr)}/hr, but ${notice.reason} (since ${localTime(notice.since, zone)}). Started by ${who(notice.owner, notice.quiet)}.`,
+        `⚠️ *${escapeSlack(notice.podName)}* is running and billing ${formatMoney(notice.costPerHr)}/hr, but ${notice.reason} (since ${localTime(notice.since, zone)}). Started by ${who(notice.owner, notice.quiet)}.`,
         notice.restarting
           ? 'The bot restarts MONAI Label once now. If it still does not answer, the pod counts as idle: a warning with keep buttons, then the stop.'
           : 'The pod counts as idle while it does not answer: a warning with keep buttons, then the stop. `/monai restart` tries MONAI Label again; `/monai stop` stops the pod.',
       ].join('\n');
     case 'monai-restart-failed':
-      return `❌ The restart did not bring MONAI Label on *${notice.podName}* back: ${notice.reason} From now on the pod counts as idle: a warning with keep buttons, then the stop.`;
+      return `❌ The restart did not bring MONAI Label on *${escapeSlack(notice.podName)}* back: ${notice.reason} From now on the pod counts as idle: a warning with keep buttons, then the stop.`;
     case 'monai-back':
-      return `✅ MONAI Label on *${notice.podName}* answers again (it did not for ${formatDuration(notice.downMs)}).`;
+      return `✅ MONAI Label on *${escapeSlack(notice.podName)}* answers again (it did not for ${formatDuration(notice.downMs)}).`;
     case 'late-deploy':
       return `🔎 RunPod never confirmed the deploy sent at ${localTime(notice.sentAt, zone)}, but its pod has now appeared: \`${notice.podId}\`, running and billing ${formatMoney(notice.costPerHr)}/hr. It is now the bot’s pod: the idle guard watches it, \`/monai start\` sets it up, \`/monai stop\` stops it.`;
   }
@@ -109,7 +109,7 @@ export function guardNoticeText(notice: GuardNotice, zone: string): string {
 
 function runningLine(row: RunningRow, zone: string, quiet: boolean): string {
   const parts = [
-    `*${row.name}* — ${row.gpu} · ${formatMoney(row.costPerHr)}/hr`,
+    `*${escapeSlack(row.name)}* — ${escapeSlack(row.gpu)} · ${formatMoney(row.costPerHr)}/hr`,
     `up ${formatHours(row.hoursUp24)} in 24 h ≈ ${formatMoney(row.spend24)}`,
     row.downNowHours !== null || row.downHours24 > 0
       ? `MONAI Label not answering ${formatHours(row.downHours24)} ≈ ${formatMoney(row.downCost24)}`
@@ -123,19 +123,21 @@ function runningLine(row: RunningRow, zone: string, quiet: boolean): string {
 function stoppedLine(row: StoppedRow): string {
   const stopped = row.daysStopped === null ? 'stopped (since when unknown)' : `stopped ${days(row.daysStopped)}`;
   const storage = row.networkVolume ? 'network volume (billed separately)' : `${row.volumeGb} GB volume · ${formatMoney(row.storagePerMonth)}/month`;
-  return `• *${row.name}* — ${storage} · ${stopped}`;
+  return `• *${escapeSlack(row.name)}* — ${storage} · ${stopped}`;
 }
 
 function warningLine(warning: DigestWarning): string {
   switch (warning.kind) {
     case 'not-answering':
-      return `⚠️ *${warning.row.name}* is running but MONAI Label does not answer${warning.row.downNowHours !== null ? ` (for ${formatHours(warning.row.downNowHours)})` : ''}: ${formatHours(warning.row.downHours24)} ≈ ${formatMoney(warning.row.downCost24)} in 24 h at ${formatMoney(warning.row.costPerHr)}/hr for nothing. \`/monai restart\` or \`/monai stop\`.`;
+      return `⚠️ *${escapeSlack(warning.row.name)}* is running but MONAI Label does not answer${warning.row.downNowHours !== null ? ` (for ${formatHours(warning.row.downNowHours)})` : ''}: ${formatHours(warning.row.downHours24)} ≈ ${formatMoney(warning.row.downCost24)} in 24 h at ${formatMoney(warning.row.costPerHr)}/hr for nothing. \`/monai restart\` or \`/monai stop\`.`;
     case 'idle':
-      return `⚠️ *${warning.row.name}* is running idle: ${formatHours(warning.row.idleNowHours || warning.row.idleHours24)} (≈ ${formatMoney(warning.row.idleCost24)} in 24 h at ${formatMoney(warning.row.costPerHr)}/hr). \`/monai stop\` if nobody needs it.`;
+      return `⚠️ *${escapeSlack(warning.row.name)}* is running idle: ${formatHours(warning.row.idleNowHours || warning.row.idleHours24)} (≈ ${formatMoney(warning.row.idleCost24)} in 24 h at ${formatMoney(warning.row.costPerHr)}/hr). \`/monai stop\` if nobody needs it.`;
     case 'stale':
-      return `⚠️ *${warning.row.name}* has been stopped ${days(warning.row.daysStopped ?? 0)}; its ${warning.row.volumeGb} GB volume still costs ${formatMoney(warning.row.storagePerMonth)}/month. Terminate it if nothing on it is needed (an admin can).`;
+      return `⚠️ *${escapeSlack(warning.row.name)}* has been stopped ${days(warning.row.daysStopped ?? 0)}; its ${warning.row.volumeGb} GB volume still costs ${formatMoney(warning.row.storagePerMonth)}/month. Terminate it if nothing on it is needed (an admin can).`;
+    case 'foreign':
+      return `⚠️ Pod \`${escapeSlack(warning.podId)}\` is named *${escapeSlack(warning.name)}* but this bot did not deploy it (${escapeSlack(warning.status.toLowerCase())}${warning.status === 'RUNNING' ? `, ${formatMoney(warning.costPerHr)}/hr` : ''}): it is reported, never configured. An admin can \`/monai adopt\` it after checking whose it is.`;
     case 'runway': {
-      const lost = warning.withoutNetworkVolume.length > 0 ? ` — that would be ${warning.withoutNetworkVolume.join(', ')}` : '';
+      const lost = warning.withoutNetworkVolume.length > 0 ? ` — that would be ${escapeSlack(warning.withoutNetworkVolume.join(', '))}` : '';
       const balance = warning.estimated ? `estimated from the last known balance, ≈ ${formatMoney(warning.balance)}` : formatMoney(warning.balance);
       return `🚨 The balance (${balance}) lasts about ${days(warning.days)} at the ${warning.basis}. At $0 RunPod stops every pod and *terminates pods without a network volume; their data cannot be recovered*${lost}. Add credit in RunPod → Billing.`;
     }

@@ -3,7 +3,7 @@ import { STORAGE_PRICES } from '../runpod/pricing.js';
 import { stillBillingSentence } from '../pod/billing.js';
 import type { Condition, OperationView, PodSummary } from '../pod/operation.js';
 import { formatDuration, formatMoney, mention } from '../util/format.js';
-import { actions, context, section, type Block, type ButtonSpec, type Message } from './blocks.js';
+import { actions, codeBlock, context, escapeSlack, section, type Block, type ButtonSpec, type Message } from './blocks.js';
 import { readyBlocks } from './monai.js';
 
 const VERB: Record<OperationView['kind'], [running: string, done: string, failed: string]> = {
@@ -20,8 +20,8 @@ function people(users: readonly string[]): string {
 }
 
 export function podLine(pod: PodSummary): string {
-  const gpu = pod.gpu ? `${pod.gpuCount > 1 ? `${pod.gpuCount}× ` : ''}${pod.gpu}` : 'GPU pending';
-  return `Pod \`${pod.id}\` · ${gpu} · ${formatMoney(pod.costPerHr)}/hr · ${pod.volumeGb} GB volume · ${pod.status.toLowerCase()}`;
+  const gpu = pod.gpu ? `${pod.gpuCount > 1 ? `${pod.gpuCount}× ` : ''}${escapeSlack(pod.gpu)}` : 'GPU pending';
+  return `Pod \`${escapeSlack(pod.id)}\` · ${gpu} · ${formatMoney(pod.costPerHr)}/hr · ${pod.volumeGb} GB volume · ${escapeSlack(pod.status.toLowerCase())}`;
 }
 
 function icon(condition: Condition, phase: OperationView['phase']): string {
@@ -45,13 +45,13 @@ function outcome(view: OperationView): string[] {
     if (result.stoppedVolumesGb && result.stoppedVolumesGb.length > 0) {
       const total = result.stoppedVolumesGb.reduce((sum, gb) => sum + gb, 0);
       lines.push(`Compute billing has stopped. ${stoppedStorageLine(total)}`);
-      lines.push('`/monai start` resumes it; the API URL will be different.');
+      lines.push('`/monai start` resumes it; the URL keeps its secret path but gets a new port.');
     }
   }
   if (view.error) {
     lines.push(view.error.message, `*What to do:* ${view.error.action}`);
     if (stillBilling(view) && !/billing/.test(view.error.message)) lines.push(`⚠️ ${stillBillingSentence(view.pod!.costPerHr)}`);
-    if (view.error.details) lines.push('```' + view.error.details.slice(-2500) + '```');
+    if (view.error.details) lines.push(codeBlock(view.error.details.slice(-2500)));
   }
   return lines;
 }

@@ -1,6 +1,6 @@
 import type { OperationResult } from '../pod/operation.js';
 import { LINKS } from '../knowledge/links.js';
-import { context, section, type Block } from './blocks.js';
+import { context, escapeSlack, section, type Block } from './blocks.js';
 
 
 function studiesLine(studies: number | null | undefined): string {
@@ -14,8 +14,9 @@ export function readyBlocks(result: OperationResult): Block[] {
   if (!result.apiUrl || !result.models) return [];
   const onCpu = result.device?.length === 1 && result.device[0] === 'cpu';
   const facts = [
-    `*Paste into 3D Slicer:* \`${result.apiUrl}\` — it changes every time the pod is resumed.`,
-    `*Models:* ${result.models.join(', ')} · ${studiesLine(result.studies)}${result.monaiVersion ? ` · MONAI Label ${result.monaiVersion}` : ''}`,
+    `*Paste into 3D Slicer:* \`${result.apiUrl}\` — its port changes when the pod is resumed; its secret path stays until an admin runs \`/monai new-url\`.`,
+    // Model names and the version come from MONAI Label: text, never mrkdwn.
+    `*Models:* ${escapeSlack(result.models.join(', '))} · ${studiesLine(result.studies)}${result.monaiVersion ? ` · MONAI Label ${escapeSlack(result.monaiVersion)}` : ''}`,
   ];
   if (onCpu) facts.push('⚠️ MONAI Label runs on the *CPU*: PyTorch in the venv cannot see the GPU, so every click will be slow. `/monai doctor` checks it.');
   const steps = [
@@ -31,7 +32,7 @@ export function readyBlocks(result: OperationResult): Block[] {
     section(steps.join('\n')),
     context(
       `<${LINKS.slicerDownload}|Get 3D Slicer> · <${LINKS.quickstart}|MONAI Label quickstart> · <${LINKS.slicerPlugin}|Slicer plugin> · ` +
-        'MONAI Label has no login by default: anyone with this URL can use it, so share it only here.',
+        'The secret path in this URL is the only key to MONAI Label (and, through it, the lab’s studies): share it only here. Without it the pod answers nothing.',
     ),
   ];
 }

@@ -23,7 +23,7 @@ function headline(status: StatusView): string {
     case 'stopped':
       return `⏹️ ${name} is stopped. ${stoppedStorageLine(status.pod?.volumeGb ?? 0)}`;
     default:
-      return `❔ ${name} reports the state ${status.pod?.status ?? 'unknown'}.`;
+      return `❔ ${name} reports the state ${escapeSlack(status.pod?.status ?? 'unknown')}.`;
   }
 }
 
@@ -38,8 +38,9 @@ export function statusMessage(status: StatusView, now: number, zone: string): Me
   if (status.state === 'stopped' && status.lastStatusChange) lines.push(`RunPod: “${escapeSlack(status.lastStatusChange)}”`);
   if (status.runpodLog && status.runpodLog.length > 0) lines.push(`RunPod’s log:\n\`\`\`${escapeSlack(status.runpodLog.join('\n')).replaceAll('```', "'''").slice(-1500)}\`\`\``);
   for (const other of status.namesakes) {
-    const billing = other.status === 'RUNNING' ? `running and billing ${formatMoney(other.costPerHr)}/hr` : `${other.status.toLowerCase()}, its ${other.volumeGb} GB volume billing storage`;
-    lines.push(`⚠️ Also named ${status.podName}: pod \`${other.id}\`, ${billing}. \`/monai stop\` stops every pod of this name.`);
+    const billing = other.status === 'RUNNING' ? `running and billing ${formatMoney(other.costPerHr)}/hr` : `${escapeSlack(other.status.toLowerCase())}, its ${other.volumeGb} GB volume billing storage`;
+    const whose = other.foreign ? ' This bot did not deploy it: it is reported, never configured (an admin can `/monai adopt` it after checking whose it is).' : '';
+    lines.push(`⚠️ Also named ${status.podName}: pod \`${escapeSlack(other.id)}\`, ${billing}.${whose} \`/monai stop\` stops every pod of this name.`);
   }
   if (status.unconfirmedDeploySentAt !== null) {
     lines.push(`⚠️ RunPod never confirmed a deploy sent at ${localTime(status.unconfirmedDeploySentAt, zone)}: a pod may still appear and bill. The bot is watching for it.`);

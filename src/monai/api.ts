@@ -12,7 +12,8 @@ export interface MonaiInfo {
 }
 
 export type InfoAnswer =
-  | { kind: 'ok'; info: MonaiInfo }
+  /** `gate`: the digest the gate in front of MONAI Label names (null: no gate answered). */
+  | { kind: 'ok'; info: MonaiInfo; gate: string | null }
   /** The port answered but /info/ failed, e.g. 500 when Orthanc is unreachable. */
   | { kind: 'error'; status: number; detail: string }
   /** Nothing answered (connection refused, reset, timeout). */
@@ -29,10 +30,22 @@ export interface ActivityReading {
   lastEvent: string | null;
 }
 
+/** What the public port serves to someone without the secret URL. */
+export type Exposure =
+  /** Every probe got a bare 404: only the secret URL is admitted. */
+  | { kind: 'closed' }
+  /** Nothing answers on the port (the gate is down). */
+  | { kind: 'refused'; reason: string }
+  /** Something answered without the secret: the gate is bypassed or another server holds the port. */
+  | { kind: 'open'; path: string; status: number };
+
+/** Every call but exposure() takes the base with the secret path segment, `http://IP:PORT/<token>`. */
 export interface MonaiApi {
   /** null when MONAI Label cannot be read (not answering, or its log and training endpoints fail). */
   activity(baseUrl: string, signal?: AbortSignal): Promise<ActivityReading | null>;
   /** GET / : cheap liveness that does not touch the DICOMweb server. */
   alive(baseUrl: string, signal?: AbortSignal): Promise<boolean>;
   info(baseUrl: string, signal?: AbortSignal): Promise<InfoAnswer>;
+  /** Asks the public port's root (`http://IP:PORT`) for MONAI Label's pages without the secret. */
+  exposure(rootUrl: string, signal?: AbortSignal): Promise<Exposure>;
 }

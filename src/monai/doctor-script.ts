@@ -1,12 +1,14 @@
-import { invalid, MARKER, paths, PRELUDE, runningFunction, shellQuote } from './setup-script.js';
+import { gateRunningFunction, invalid, MARKER, paths, PRELUDE, runningFunction, shellQuote } from './setup-script.js';
 
 /**
- * What /monai doctor asks the pod in one round trip: is the server process alive, does the
+ * What /monai doctor asks the pod in one round trip: are the server and the gate alive (the gate
+ * with the configuration named by \`gateDigest\`), does the
  * DICOMweb server answer a QIDO-RS query from the pod (with the bot's credentials file, whose
  * values never leave the pod), and how much room is left on the volume.
  */
-export function doctorScript(volume: string, dicomwebUrl: string): string {
+export function doctorScript(volume: string, dicomwebUrl: string, gateDigest: string): string {
   if (!/^\/[A-Za-z0-9._/-]*$/.test(volume) || volume.includes('..')) invalid('volume path');
+  if (!/^[a-f0-9]{8,64}$/.test(gateDigest)) invalid('gate digest');
   if (!/^https?:\/\/[^\s\0]+$/.test(dicomwebUrl)) invalid('DICOMweb URL');
   const p = paths(volume);
   const q = shellQuote;
@@ -14,6 +16,11 @@ export function doctorScript(volume: string, dicomwebUrl: string): string {
 set +e
 ${runningFunction(p.pidfile)}
 if running; then mark check=process status=ok pid="$pid"; else mark check=process status=down; fi
+${gateRunningFunction(p.gatePidfile)}
+if gate_running; then
+  if grep -qF '"digest":"${gateDigest}"' ${q(p.gateConfig)} 2>/dev/null; then mark check=gate status=ok pid="$gate_pid" settings=match
+  else mark check=gate status=ok pid="$gate_pid" settings=differ; fi
+else mark check=gate status=down; fi
 if [ -f ${q(p.creds)} ]; then . ${q(p.creds)}; fi
 PY=${q(`${volume}/venv/bin/python`)}
 [ -x "$PY" ] || PY=python3

@@ -1,4 +1,8 @@
-import type { ActivityReading, InfoAnswer, MonaiApi, MonaiInfo } from './api.js';
+import type { ActivityReading, Exposure, InfoAnswer, MonaiApi, MonaiInfo } from './api.js';
+import { GATE_HEADER } from './gate.js';
+
+/** What MONAI Label serves without the gate; a bare 404 carries none of it. */
+const MONAI_PAGES = ['/', '/info/', '/openapi.json', '/docs'];
 
 /** Log lines that mean a person did something (MONAI Label logs each at INFO). */
 const HUMAN_EVENTS: readonly [RegExp, string][] = [
@@ -46,7 +50,10 @@ export function toInfo(wire: WireInfo): MonaiInfo {
   };
 }
 
-/** MonaiApi over fetch, with short timeouts: the bot polls while the server starts. */
+/**
+ * MonaiApi over fetch, with short timeouts: the bot polls while the server starts. Redirects are
+ * never followed: an answer that sends the bot elsewhere is an answer from something else.
+ */
 export class HttpMonaiApi implements MonaiApi {
   constructor(
     private readonly fetcher: typeof fetch = fetch,
@@ -58,10 +65,14 @@ export class HttpMonaiApi implements MonaiApi {
     return signal ? AbortSignal.any([signal, timeout]) : timeout;
   }
 
+  private get(url: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<Response> {
+    return this.fetcher(url, { signal: this.signal(signal), redirect: 'manual', ...(headers ? { headers } : {}) });
+  }
+
   async activity(baseUrl: string, signal?: AbortSignal): Promise<ActivityReading | null> {
     const get = async (path: string) => {
       try {
-        return await this.fetcher(`${baseUrl}${path}`, { signal: this.signal(signal) });
+        return await this.get(`${baseUrl}${path}`, signal);
       } catch {
         signal?.throwIfAborted();
         return null;
@@ -88,9 +99,9 @@ export class HttpMonaiApi implements MonaiApi {
 
   async alive(baseUrl: string, signal?: AbortSignal): Promise<boolean> {
     try {
-      const response = await this.fetcher(`${baseUrl}/`, { signal: this.signal(signal) });
+      const response = await this.get(`${baseUrl}/`, signal);
       await response.body?.cancel();
-      return response.status < 500;
+      return response.status < 300;
     } catch {
       signal?.throwIfAborted();
       return false;
@@ -100,12 +111,17 @@ export class HttpMonaiApi implements MonaiApi {
   async info(baseUrl: string, signal?: AbortSignal): Promise<InfoAnswer> {
     let response: Response;
     try {
-      response = await this.fetcher(`${baseUrl}/info/`, { signal: this.signal(signal), headers: { accept: 'application/json' } });
+      response = await this.get(`${baseUrl}/info/`, signal, { accept: 'application/json' });
     } catch (error) {
       signal?.throwIfAborted();
-      return { kind: 'unreachable', reason: error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error) };
+      return { kind: 'unreachable', reason: reasonOf(error) };
     }
     const text = await response.text();
+    // The gate answers 502 while MONAI Label behind it does not.
+    if (response.status === 502) return { kind: 'unreachable', reason: 'the gate on the pod is up, but MONAI Label behind it does not answer' };
+    if (response.status >= 300 && response.status < 400) {
+      return { kind: 'error', status: response.status, detail: 'The port answered with a redirect, which the bot does not follow.' };
+    }
     if (!response.ok) {
       let detail = text.slice(0, 500);
       try {
@@ -117,9 +133,28 @@ export class HttpMonaiApi implements MonaiApi {
       return { kind: 'error', status: response.status, detail };
     }
     try {
-      return { kind: 'ok', info: toInfo(JSON.parse(text) as WireInfo) };
+      return { kind: 'ok', info: toInfo(JSON.parse(text) as WireInfo), gate: response.headers.get(GATE_HEADER) };
     } catch {
       return { kind: 'error', status: response.status, detail: 'MONAI Label answered /info/ with something that is not JSON.' };
     }
   }
+
+  async exposure(rootUrl: string, signal?: AbortSignal): Promise<Exposure> {
+    for (const path of MONAI_PAGES) {
+      let response: Response;
+      try {
+        response = await this.get(`${rootUrl}${path}`, signal);
+      } catch (error) {
+        signal?.throwIfAborted();
+        return { kind: 'refused', reason: reasonOf(error) };
+      }
+      const body = await response.text();
+      if (response.status !== 404 || body.length > 0) return { kind: 'open', path, status: response.status };
+    }
+    return { kind: 'closed' };
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
 }

@@ -1,5 +1,6 @@
 import { BotError } from '../errors.js';
 import { podEndpoints } from '../pod/endpoints.js';
+import type { Installation } from '../pod/installation.js';
 import { locatePod } from '../pod/locate.js';
 import type { RunPodApi } from '../runpod/api.js';
 import type { Redactor } from '../redact.js';
@@ -14,14 +15,15 @@ export interface LogReaderDeps {
   store: Store;
   connector: PodShellConnector;
   redactor: Redactor;
+  installation: Installation;
   podName: string;
   volume: string;
 }
 
-/** The last lines of MONAI Label's log on the pod, secrets redacted. */
+/** The last lines of MONAI Label's log on the pod, and the gate's, secrets redacted. Only the bot's own pod is read. */
 export async function readServerLog(deps: LogReaderDeps, lines: number, signal?: AbortSignal): Promise<string> {
   const { snapshot } = await deps.snapshots.get(5_000, signal);
-  const { pod } = await locatePod({ runpod: deps.runpod, pods: deps.store.pods, podName: deps.podName }, snapshot, signal);
+  const { pod } = await locatePod({ runpod: deps.runpod, pods: deps.store.pods, podName: deps.podName, installation: deps.installation }, snapshot, signal);
   const endpoints = pod ? podEndpoints(pod) : null;
   if (!pod || !endpoints) throw new BotError('POD_NOT_RUNNING', { message: `${deps.podName} is not running, so MONAI Label has no live log.` });
   const shell = await deps.connector.connect({ podId: pod.id, ...endpoints.ssh }, signal);

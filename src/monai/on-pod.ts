@@ -2,7 +2,7 @@ import { BotError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { PodShell } from '../ssh/shell.js';
 import { LogTail } from './log-tail.js';
-import { installScript, parseMarker, probeScript, startScript, watchScript, type ScriptSettings } from './setup-script.js';
+import { gateScript, installScript, parseMarker, probeScript, startScript, watchScript, type ScriptSettings, type SetupMarker } from './setup-script.js';
 
 /** What the volume holds, as the probe reads it. */
 export interface VolumeFacts {
@@ -20,6 +20,36 @@ export interface ServerFacts {
   pid: number | null;
   /** The running server was started with exactly the settings wanted now (models, DICOMweb, SAM 2). */
   settingsMatch: boolean;
+}
+
+/** The gate on the exposed port, as the pod reports it. */
+export interface GateFacts {
+  running: boolean;
+  pid: number | null;
+  /** It runs with exactly the configuration wanted now (token, blocked routes, gate.py). */
+  settingsMatch: boolean;
+  /** It did not come up: its last log lines (e.g. "Address already in use"). */
+  failure: string | null;
+}
+
+const GATE_UNKNOWN: GateFacts = { running: false, pid: null, settingsMatch: false, failure: null };
+
+/** Folds a gate=… marker into what is known of the gate; `output` holds the lines printed before it. */
+function gateFacts(marker: SetupMarker, previous: GateFacts, redactor: Redactor, output?: LogTail): GateFacts {
+  const pid = marker.pid ? Number(marker.pid) : null;
+  switch (marker.gate) {
+    case 'running':
+      return { running: true, pid, settingsMatch: marker.settings === 'match', failure: null };
+    case 'kept':
+    case 'started':
+      return { running: true, pid, settingsMatch: true, failure: null };
+    case 'stopped':
+      return { ...GATE_UNKNOWN };
+    case 'failed':
+      return { running: false, pid: null, settingsMatch: false, failure: output?.text(redactor) || 'The gate exited without a word.' };
+    default:
+      return previous;
+  }
 }
 
 export interface WatchFacts {
@@ -51,9 +81,10 @@ export class MonaiOnPod {
     private readonly redactor: Redactor,
   ) {}
 
-  async probe(signal?: AbortSignal): Promise<{ volume: VolumeFacts; server: ServerFacts }> {
+  async probe(signal?: AbortSignal): Promise<{ volume: VolumeFacts; server: ServerFacts; gate: GateFacts }> {
     const volume: VolumeFacts = { python: { usable: false, reason: 'The pod did not report its Python.' }, venv: false, installedVersion: null, apps: [] };
     const server: ServerFacts = { running: false, pid: null, settingsMatch: false };
+    let gate = { ...GATE_UNKNOWN };
     const outcome = await this.shell.run(probeScript(this.settings), {
       timeoutMs: 60_000,
       ...(signal ? { signal } : {}),
@@ -73,12 +104,13 @@ export class MonaiOnPod {
           server.pid = marker.pid ? Number(marker.pid) : null;
           server.settingsMatch = marker.settings === 'match';
         }
+        if (marker.gate) gate = gateFacts(marker, gate, this.redactor);
       },
     });
     if (outcome.code !== 0) {
       throw new BotError('SSH_COMMAND_FAILED', { message: 'Reading MONAI Label’s state on the pod failed.', details: this.redactor.redact(outcome.stderr.slice(-2000)) });
     }
-    return { volume, server };
+    return { volume, server, gate };
   }
 
   /** Installs what is missing; `onStep` hears each step as it begins. A cut-short run (signal) rejects with the signal's reason. */
@@ -105,16 +137,18 @@ export class MonaiOnPod {
     }
   }
 
-  /** Starts MONAI Label detached (or keeps the one running with these settings); says which. */
-  async start(force: boolean, signal: AbortSignal): Promise<{ server: ServerFacts; kept: boolean }> {
+  /** Starts MONAI Label detached behind the gate (or keeps what runs with these settings); says which. */
+  async start(force: boolean, signal: AbortSignal): Promise<{ server: ServerFacts; kept: boolean; gate: GateFacts }> {
     let pid: number | null = null;
     let kept = false;
+    let gate = { ...GATE_UNKNOWN };
     const output = new LogTail(30);
     const outcome = await this.shell.run(startScript(this.settings, force), {
       signal,
       onLine: (line) => {
         const marker = parseMarker(line);
         if (!marker) return output.push(line);
+        if (marker.gate) gate = gateFacts(marker, gate, this.redactor, output);
         if (marker.server === 'kept' || marker.server === 'started') {
           pid = marker.pid ? Number(marker.pid) : null;
           kept = marker.server === 'kept';
@@ -127,7 +161,25 @@ export class MonaiOnPod {
         details: output.text(this.redactor),
       });
     }
-    return { server: { running: true, pid, settingsMatch: true }, kept };
+    return { server: { running: true, pid, settingsMatch: true }, kept, gate };
+  }
+
+  /** Starts (or, with \`force\`, restarts) the gate alone; MONAI Label keeps running. */
+  async startGate(force: boolean, signal: AbortSignal): Promise<GateFacts> {
+    let gate = { ...GATE_UNKNOWN };
+    const output = new LogTail(10);
+    const outcome = await this.shell.run(gateScript(this.settings, force), {
+      signal,
+      onLine: (line) => {
+        const marker = parseMarker(line);
+        if (!marker) return output.push(line);
+        if (marker.gate) gate = gateFacts(marker, gate, this.redactor, output);
+      },
+    });
+    if (outcome.code !== 0) {
+      throw new BotError('GATE_FAILED', { message: `Starting the gate on the pod failed (exit code ${outcome.code ?? 'none'}).`, details: output.text(this.redactor) });
+    }
+    return gate;
   }
 
   /** Streams the server's log in the background until `stop()`; `onListening` fires when Uvicorn listens. */

@@ -1,4 +1,5 @@
 import { BotError } from '../errors.js';
+import { GATE_SOURCE, gateConfig, MONAI_INTERNAL, type GateSettings } from './gate.js';
 import { RADIOLOGY_MODELS } from './models.js';
 
 /** Everything the scripts need; each value is validated before it is quoted into a script. */
@@ -11,6 +12,8 @@ export interface ScriptSettings {
   dicomwebUrl: string;
   dicomwebUsername?: string | undefined;
   dicomwebPassword?: string | undefined;
+  /** The gate on the exposed port: its secret prefix and the routes it refuses. */
+  gate: GateSettings;
 }
 
 export const MARKER = '@@monai-pod-bot';
@@ -43,6 +46,7 @@ function check(settings: ScriptSettings): void {
     // eslint-disable-next-line no-control-regex
     if (credential !== undefined && (credential.length > 256 || /[\u0000-\u001f\u007f]/.test(credential))) invalid('DICOMweb credential');
   }
+  gateConfig(settings.gate); // refuses a token or a blocked route outside its pattern
 }
 
 export const PRELUDE = `set -eu
@@ -57,19 +61,32 @@ export function paths(volume: string) {
     pidfile: `${state}/server.pid`,
     log: `${volume}/monailabel.log`,
     server: `${volume}/deepgrow.sh`,
+    gate: `${state}/gate.py`,
+    gateConfig: `${state}/gate.json`,
+    gatePidfile: `${state}/gate.pid`,
+    gateLog: `${state}/gate.log`,
   };
 }
 
-/** True when the recorded server process still runs (guarding against a reused PID). */
-export function runningFunction(pidfile: string): string {
-  return `running() {
+/**
+ * A shell function `name` that is true when the process recorded in `pidfile` still runs and is
+ * the one recorded (its command line names one of `patterns`: a PID may have been reused); it
+ * leaves the PID in $`variable`.
+ */
+function recordedProcess(name: string, pidfile: string, variable: string, patterns: readonly string[]): string {
+  return `${name}() {
   [ -f ${shellQuote(pidfile)} ] || return 1
-  pid=$(cat ${shellQuote(pidfile)} 2>/dev/null) || return 1
-  case "$pid" in ''|*[!0-9]*) return 1 ;; esac
-  kill -0 "$pid" 2>/dev/null || return 1
-  if [ -r "/proc/$pid/cmdline" ]; then tr '\\0' ' ' < "/proc/$pid/cmdline" | grep -q -e monailabel -e deepgrow.sh || return 1; fi
+  ${variable}=$(cat ${shellQuote(pidfile)} 2>/dev/null) || return 1
+  case "$${variable}" in ''|*[!0-9]*) return 1 ;; esac
+  kill -0 "$${variable}" 2>/dev/null || return 1
+  if [ -r "/proc/$${variable}/cmdline" ]; then tr '\\0' ' ' < "/proc/$${variable}/cmdline" | grep -q ${patterns.map((pattern) => `-e ${pattern}`).join(' ')} || return 1; fi
   return 0
 }`;
+}
+
+/** True when the recorded server process still runs; sets $pid. */
+export function runningFunction(pidfile: string): string {
+  return recordedProcess('running', pidfile, 'pid', ['monailabel', 'deepgrow.sh']);
 }
 
 /** The tutorial's deepgrow.sh, with the venv activated, credentials from a root-only file, and exec. */
@@ -85,7 +102,8 @@ export function serverScript(settings: ScriptSettings): string {
     `if [ -f ${shellQuote(p.creds)} ]; then . ${shellQuote(p.creds)}; fi`,
     // The default cache is under ~, on the container disk that every stop wipes.
     `export MONAI_LABEL_DICOMWEB_CACHE_PATH=${shellQuote(`${volume}/.cache/dicomweb`)}`,
-    `exec monailabel start_server --app ${shellQuote(`${volume}/venv/radiology`)} --studies ${shellQuote(settings.dicomwebUrl)} ${conf.join(' ')}`,
+    // Loopback only: the public port belongs to the gate (gate.py), which admits only the secret URL.
+    `exec monailabel start_server --app ${shellQuote(`${volume}/venv/radiology`)} --studies ${shellQuote(settings.dicomwebUrl)} ${conf.join(' ')} --host ${MONAI_INTERNAL.host} --port ${MONAI_INTERNAL.port}`,
     '',
   ].join('\n');
 }
@@ -135,6 +153,7 @@ ${serverScript(settings)}MONAI_POD_BOT_SERVER
   then mark server=running pid="$pid" settings=match
   else mark server=running pid="$pid" settings=differ; fi
 else mark server=stopped; fi
+${gateProbe(settings)}
 `;
 }
 
@@ -219,9 +238,16 @@ ${stopServerFunction(p.pidfile)}
 
 if running && [ ${force ? '1' : '0'} = 0 ] && cmp -s ${q(`${p.server}.next`)} ${q(p.server)}; then
   rm -f ${q(`${p.server}.next`)}
-  mark server=kept pid="$pid"
+  keep_server=1
 else
+  keep_server=0
   if running; then mark server=stopping pid="$pid"; stop_server; fi
+fi
+
+${gateFunctions(settings)}
+ensure_gate ${force ? 1 : 0}
+
+if [ "$keep_server" = 1 ]; then mark server=kept pid="$pid"; else
   mv -f ${q(`${p.server}.next`)} ${q(p.server)}
   if [ -f ${q(p.log)} ]; then mv -f ${q(p.log)} ${q(`${p.log}.1`)}; fi
   # Detached from this SSH session: its own session, no terminal, output to the log.
@@ -263,11 +289,14 @@ export function tailScript(volume: string, lines: number): string {
   if (!/^\/[A-Za-z0-9._/-]*$/.test(volume)) invalid('volume path');
   const count = Math.min(200, Math.max(1, Math.floor(lines)));
   const log = shellQuote(paths(volume).log);
-  return `if [ -f ${log} ]; then tail -n ${count} ${log}; else echo "(MONAI Label has not written a log yet)"; fi\n`;
+  const gateLog = shellQuote(paths(volume).gateLog);
+  return `if [ -f ${log} ]; then tail -n ${count} ${log}; else echo "(MONAI Label has not written a log yet)"; fi
+if [ -f ${gateLog} ]; then echo "${GATE_LOG_HEADING}"; tail -n 5 ${gateLog}; fi\n`;
 }
 
 export interface SetupMarker {
   check?: string;
+  gate?: string;
   python?: string;
   version?: string;
   venv?: string;
@@ -297,4 +326,87 @@ export function parseMarker(line: string): SetupMarker | undefined {
     else marker[part.slice(0, at)] = part.slice(at + 1).replace(/^"|"$/g, '');
   }
   return marker as SetupMarker;
+}
+
+// ---- The gate on the exposed port (gate.py): its own start, stop and checks, apart from MONAI Label's.
+
+/** Separates MONAI Label's log from the gate's in /monai logs. */
+export const GATE_LOG_HEADING = '--- the gate on port 8000 (admits only the secret URL) ---';
+
+/** True when the recorded gate process still runs; sets $gate_pid. */
+export function gateRunningFunction(pidfile: string): string {
+  return recordedProcess('gate_running', pidfile, 'gate_pid', ['gate.py']);
+}
+
+/** Whether the gate runs, and with exactly the configuration wanted now (its digest; the token stays off the wire). */
+export function gateProbe(settings: ScriptSettings): string {
+  const p = paths(settings.volume);
+  const { digest } = gateConfig(settings.gate);
+  return `${gateRunningFunction(p.gatePidfile)}
+if gate_running; then
+  if grep -qF '"digest":"${digest}"' ${shellQuote(p.gateConfig)} 2>/dev/null; then mark gate=running pid="$gate_pid" settings=match
+  else mark gate=running pid="$gate_pid" settings=differ; fi
+else mark gate=stopped; fi`;
+}
+
+/**
+ * Shell functions that write gate.py and its configuration (mode 600: it holds the token) and
+ * (re)start the gate unless it already runs with exactly this configuration. \`ensure_gate 1\`
+ * restarts it regardless. It waits until the gate listens and marks gate=started, kept or failed.
+ */
+export function gateFunctions(settings: ScriptSettings): string {
+  const p = paths(settings.volume);
+  const q = shellQuote;
+  const config = gateConfig(settings.gate);
+  return `${gateRunningFunction(p.gatePidfile)}
+stop_gate() {
+  kill -TERM "$gate_pid" 2>/dev/null || true
+  i=0; while gate_running && [ "$i" -lt 25 ]; do sleep 0.2; i=$((i + 1)); done
+  if gate_running; then kill -KILL "$gate_pid" 2>/dev/null || true; fi
+  rm -f ${q(p.gatePidfile)}
+}
+ensure_gate() {
+  ( umask 077
+    cat > ${q(`${p.gateConfig}.next`)} <<'MONAI_POD_BOT_GATE_CONFIG'
+${config.json}MONAI_POD_BOT_GATE_CONFIG
+  )
+  if gate_running && [ "$1" = 0 ] && cmp -s ${q(`${p.gateConfig}.next`)} ${q(p.gateConfig)}; then
+    rm -f ${q(`${p.gateConfig}.next`)}
+    mark gate=kept pid="$gate_pid"
+    return 0
+  fi
+  if gate_running; then stop_gate; fi
+  cat > ${q(p.gate)} <<'MONAI_POD_BOT_GATE_SOURCE'
+${GATE_SOURCE}MONAI_POD_BOT_GATE_SOURCE
+  mv -f ${q(`${p.gateConfig}.next`)} ${q(p.gateConfig)}
+  if [ -f ${q(p.gateLog)} ]; then mv -f ${q(p.gateLog)} ${q(`${p.gateLog}.1`)}; fi
+  gate_python=${q(`${settings.volume}/venv/bin/python`)}
+  [ -x "$gate_python" ] || gate_python=${q(settings.python)}
+  if command -v setsid >/dev/null 2>&1; then
+    setsid nohup "$gate_python" ${q(p.gate)} ${q(p.gateConfig)} > ${q(p.gateLog)} 2>&1 < /dev/null &
+  else
+    nohup "$gate_python" ${q(p.gate)} ${q(p.gateConfig)} > ${q(p.gateLog)} 2>&1 < /dev/null &
+  fi
+  gate_pid=$!
+  echo "$gate_pid" > ${q(p.gatePidfile)}
+  i=0
+  while [ "$i" -lt 100 ]; do
+    if grep -q 'listening on' ${q(p.gateLog)} 2>/dev/null; then mark gate=started pid="$gate_pid"; return 0; fi
+    kill -0 "$gate_pid" 2>/dev/null || break
+    sleep 0.1; i=$((i + 1))
+  done
+  tail -n 5 ${q(p.gateLog)} 2>/dev/null || true
+  mark gate=failed
+}`;
+}
+
+/** Starts the gate alone (MONAI Label keeps running): after a new secret URL, or when the gate died. */
+export function gateScript(settings: ScriptSettings, force: boolean): string {
+  check(settings);
+  return `${PRELUDE}
+umask 022
+install -d -m 700 ${shellQuote(paths(settings.volume).state)}
+${gateFunctions(settings)}
+ensure_gate ${force ? 1 : 0}
+`;
 }

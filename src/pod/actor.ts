@@ -10,6 +10,7 @@ import type { Action } from './decide.js';
 import type { DesiredState } from './desired.js';
 import { DECLARED_PORTS } from './endpoints.js';
 import { DEPLOY_NONCE_ENV } from './identity.js';
+import { OWNER_ENV, type Installation } from './installation.js';
 import type { ReconcileMemory } from './memory.js';
 import type { Observer } from './observer.js';
 import type { ConditionStatus, ConditionType } from './operation.js';
@@ -23,6 +24,8 @@ export interface ActorDeps {
   settings: PodSettings;
   /** Environment for a new pod, e.g. PUBLIC_KEY for sshd. */
   deployEnv: () => Record<string, string>;
+  /** The mark every deployed pod carries (OWNER_ENV). */
+  installation: Installation;
   observer: Observer;
   /** Observations after a failed stop before it is tried again. */
   pollsPerStop: number;
@@ -79,6 +82,8 @@ export class Actor {
         return this.install(state, ctx);
       case 'start-server':
         return this.startServer(action.force, state, ctx);
+      case 'start-gate':
+        return this.startGate(state, ctx);
     }
   }
 
@@ -97,7 +102,7 @@ export class Actor {
     await ctx.save(sending);
     const deploy = sending.memory.deploy!;
     try {
-      const pod = await deps.runpod.deploy(this.deploySpec(gpuTypeId, nonce));
+      const pod = await deps.runpod.deploy(this.deploySpec(gpuTypeId, nonce, await deps.installation.installationId()));
       deps.snapshots.invalidate();
       ctx.podSeen(pod);
       deps.logger.info('pod deployed', { podId: pod.id, gpuTypeId });
@@ -130,7 +135,7 @@ export class Actor {
     }
   }
 
-  private deploySpec(gpuTypeId: string, nonce: string): DeploySpec {
+  private deploySpec(gpuTypeId: string, nonce: string, owner: string): DeploySpec {
     const { settings } = this.deps;
     return {
       name: settings.name,
@@ -143,7 +148,7 @@ export class Actor {
       volumeInGb: settings.volumeGb,
       volumeMountPath: settings.volumeMountPath,
       ports: DECLARED_PORTS,
-      env: { ...this.deps.deployEnv(), [DEPLOY_NONCE_ENV]: nonce },
+      env: { ...this.deps.deployEnv(), [DEPLOY_NONCE_ENV]: nonce, [OWNER_ENV]: owner },
       startSsh: true,
       supportPublicIp: true,
     };
@@ -259,7 +264,8 @@ export class Actor {
       if (ctx.deadline.aborted && !ctx.signal.aborted) return state;
       throw error;
     }
-    await this.deps.observer.serverStarted(outcome.server);
+    await this.deps.observer.serverStarted(outcome.server, outcome.gate);
+    if (outcome.gate.failure) throw gateFailed(outcome.gate.failure);
     ctx.progress(
       'MonaiStarted',
       'True',
@@ -269,9 +275,22 @@ export class Actor {
     return { ...state, memory: { ...state.memory, serverStartedFor: state.desired.generation } };
   }
 
+  private async startGate(state: ReconcileState, ctx: ActionContext): Promise<ReconcileState> {
+    const agent = this.connectedAgent();
+    ctx.progress('GateReady', 'False', 'Starting', 'Starting the gate on the public port');
+    const gate = await agent.startGate(false, AbortSignal.any([ctx.signal, ctx.deadline]));
+    this.deps.observer.gateStarted(gate);
+    if (gate.failure) throw gateFailed(gate.failure);
+    return { ...state, memory: { ...state.memory, gateStarted: true } };
+  }
+
   private connectedAgent() {
     const agent = this.deps.observer.agent();
     if (!agent) throw new BotError('SSH_UNREACHABLE', { message: 'The SSH connection to the pod closed before the bot could act on it.' });
     return agent;
   }
+}
+
+function gateFailed(log: string): BotError {
+  return new BotError('GATE_FAILED', { details: log });
 }

@@ -1,4 +1,5 @@
-import { formatDuration } from '../util/format.js';
+import { escapeSlack, formatDuration } from '../util/format.js';
+import { gateAnswers } from './decide-monai.js';
 import type { Step } from './decide.js';
 import type { DesiredState } from './desired.js';
 import { podEndpoints, runtimeIsCurrent } from './endpoints.js';
@@ -42,7 +43,7 @@ export function conditionsFor(desired: DesiredState, observation: Observation, m
   }
   const pod = observation.pod.pod;
   if (!pod || pod.desiredStatus === 'TERMINATED') return updates;
-  add('PodExists', 'True', 'Found', `Pod ${pod.id}`);
+  add('PodExists', 'True', 'Found', `Pod ${escapeSlack(pod.id)}`);
   if (pod.desiredStatus !== 'RUNNING') return updates;
   if (!pod.runtime || !runtimeIsCurrent(pod, memory.bootedAt, now)) {
     add('PodRunning', 'False', 'ContainerStarting', `Pulling the image and starting the container (${elapsed})`);
@@ -62,6 +63,9 @@ export function conditionsFor(desired: DesiredState, observation: Observation, m
   const volume = monai.volume;
   if (volume?.installedVersion && volume.apps.includes('radiology')) {
     add('MonaiInstalled', 'True', 'Installed', `MONAI Label ${volume.installedVersion} is installed on the volume`);
+  }
+  if (gateAnswers(monai) || (monai.gate?.running && monai.gate.settingsMatch)) {
+    add('GateReady', 'True', 'Serving', `Port 8000 admits only the secret URL`);
   }
   if (step.kind === 'done' && monai.info.kind === 'ok') {
     add('MonaiReady', 'True', 'Ready', `MONAI Label answers with ${monai.info.info.models.length} models`);

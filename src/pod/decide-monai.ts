@@ -2,11 +2,10 @@ import { BotError } from '../errors.js';
 import type { MonaiInfo } from '../monai/api.js';
 import { diagnoseStartup } from '../monai/diagnose.js';
 import type { Pod } from '../runpod/api.js';
-import { formatDuration } from '../util/format.js';
+import { escapeSlack, formatDuration } from '../util/format.js';
 import { stillBillingSentence } from './billing.js';
 import type { DecideLimits, Step } from './decide.js';
 import type { DesiredState } from './desired.js';
-import { apiUrl } from './endpoints.js';
 import type { ReconcileMemory } from './memory.js';
 import type { MonaiObservation } from './observation.js';
 import type { ConditionType } from './operation.js';
@@ -22,9 +21,24 @@ export interface MonaiDecideInput {
 
 /** /info/ failing this many times in a row, over at least ten polls, is a datastore problem, not start-up. */
 const INFO_FAILURES = 5;
+/** …and for at least this long: a server that died says so in its log first, even on a busy machine. */
+const DATASTORE_WINDOW_MS = 5_000;
 
 export function servesModels(info: MonaiInfo, models: readonly string[]): boolean {
   return models.includes('all') ? info.models.length > 0 : models.every((model) => info.models.includes(model));
+}
+
+/**
+ * /info/ answered through the gate running the configuration wanted now (token, blocked routes,
+ * gate.py). An answer without that digest comes from an old gate, or none: it must be (re)started.
+ */
+export function gateAnswers(monai: Pick<MonaiObservation, 'info' | 'gateDigest'>): boolean {
+  return monai.info.kind === 'ok' && monai.info.gate === monai.gateDigest;
+}
+
+/** The observation shows everything a running request wants: no SSH needed, nothing to do. */
+export function monaiReady(monai: Pick<MonaiObservation, 'info' | 'gateDigest'>, models: readonly string[], restartPending: boolean): boolean {
+  return monai.info.kind === 'ok' && servesModels(monai.info.info, models) && gateAnswers(monai) && !restartPending;
 }
 
 function missingModels(info: MonaiInfo, wanted: readonly string[]): string[] {
@@ -46,11 +60,13 @@ function monaiStep(input: MonaiDecideInput): Step {
   const { desired, monai, memory, now, limits } = input;
   const restartPending = desired.restartNonce !== null && memory.serverStartedFor !== desired.generation;
   const info = monai.info;
-  if (info.kind === 'ok' && servesModels(info.info, desired.models) && !restartPending) {
-    const reused = memory.bootedAt === null && memory.serverStartedFor === null && !memory.installed;
+  const gate = monai.gate;
+  const gateCurrent = gateAnswers(monai) || (gate?.running === true && gate.settingsMatch);
+  if (info.kind === 'ok' && servesModels(info.info, desired.models) && !restartPending && gateCurrent) {
+    const reused = memory.bootedAt === null && memory.serverStartedFor === null && !memory.installed && !memory.gateStarted;
     return {
       kind: 'done',
-      result: { apiUrl: apiUrl(monai.endpoints.api), models: info.info.models, studies: info.info.studies, device: info.info.device, monaiVersion: info.info.version, reused },
+      result: { apiUrl: monai.url, models: info.info.models, studies: info.info.studies, device: info.info.device, monaiVersion: info.info.version, reused },
     };
   }
   if (monai.ssh.kind === 'not-needed') return { kind: 'wait', condition: 'MonaiReady', reason: 'Starting' };
@@ -81,15 +97,17 @@ function monaiStep(input: MonaiDecideInput): Step {
   if (!server || !server.running || !server.settingsMatch || restartPending) {
     return { kind: 'act', action: { kind: 'start-server', force: restartPending || (server?.running === true && !server.settingsMatch) }, condition: 'MonaiStarted' };
   }
+  // The public port admits only the secret URL, or MONAI Label is not offered at all.
+  if (!gate?.running || !gate.settingsMatch) return { kind: 'act', action: { kind: 'start-gate' }, condition: 'GateReady' };
   if (info.kind === 'ok') {
     const missing = missingModels(info.info, desired.models);
     const error = new BotError('MONAI_MODELS_MISSING', {
-      message: `MONAI Label answers, but without ${missing.join(', ')} (it lists ${info.info.models.join(', ') || 'no models'}).`,
+      message: `MONAI Label answers, but without ${missing.join(', ')} (it lists ${escapeSlack(info.info.models.join(', ')) || 'no models'}).`,
     });
     return { kind: 'fail', error: withTail(error, input) };
   }
-  if (info.kind === 'error' && memory.infoFailures >= INFO_FAILURES && memory.infoFailingSince !== null && now - memory.infoFailingSince >= 10 * limits.monaiPollMs) {
-    const error = new BotError('MONAI_DATASTORE_FAILED', { message: `MONAI Label runs, but /info/ fails (HTTP ${info.status}: ${info.detail.slice(0, 300)}).` });
+  if (info.kind === 'error' && memory.infoFailures >= INFO_FAILURES && memory.infoFailingSince !== null && now - memory.infoFailingSince >= Math.max(10 * limits.monaiPollMs, DATASTORE_WINDOW_MS)) {
+    const error = new BotError('MONAI_DATASTORE_FAILED', { message: `MONAI Label runs, but /info/ fails (HTTP ${info.status}: ${escapeSlack(info.detail.slice(0, 300))}).` });
     return { kind: 'fail', error: withTail(error, input) };
   }
   return { kind: 'wait', condition: 'MonaiReady', reason: watch?.phase ?? 'Starting' };
@@ -110,6 +128,7 @@ const MONAI_STEP_TEXT: Partial<Record<ConditionType, string>> = {
   MonaiInstalled: 'Installing MONAI Label on the volume did not finish',
   MonaiStarted: 'Starting MONAI Label did not finish',
   MonaiReady: 'MONAI Label did not answer',
+  GateReady: 'The gate on the public port did not start',
 };
 
 function monaiTimeout(condition: ConditionType, limit: number, input: MonaiDecideInput): BotError {

@@ -1,11 +1,12 @@
 import { BotError } from '../errors.js';
 import type { Pod } from '../runpod/api.js';
-import { formatDuration } from '../util/format.js';
+import { escapeSlack, formatDuration } from '../util/format.js';
 import { stillBillingSentence } from './billing.js';
 import { decideMonai } from './decide-monai.js';
 import type { DesiredState } from './desired.js';
 import { podEndpoints, runtimeIsCurrent } from './endpoints.js';
 import { adoptionCandidate, isGone, podOfDeploy } from './identity.js';
+import { isOurs } from './installation.js';
 import type { ReconcileMemory } from './memory.js';
 import type { Observation } from './observation.js';
 import type { ConditionType, OperationResult } from './operation.js';
@@ -21,7 +22,9 @@ export type Action =
   | { kind: 'stop'; podId: string }
   | { kind: 'terminate'; podId: string }
   | { kind: 'install' }
-  | { kind: 'start-server'; force: boolean };
+  | { kind: 'start-server'; force: boolean }
+  /** The gate alone (MONAI Label keeps running): it is down, or runs with another token or other rules. */
+  | { kind: 'start-gate' };
 
 export type Step =
   | { kind: 'act'; action: Action; condition: ConditionType }
@@ -96,6 +99,8 @@ function runningStep(input: DecideInput): Step {
     return act({ kind: 'unpin', podId }, 'PodExists');
   }
   const live = pod!;
+  // Credentials and setup scripts go only to a pod the bot deployed or an admin adopted.
+  if (!isOurs(live, observation.ownership)) return fail(notOurs(desired.podName, [live]));
   if (live.desiredStatus === 'EXITED') {
     if (restart) return fail(notRunning(desired.podName));
     if (memory.resume && memory.resume.attempts >= limits.resumeAttempts) {
@@ -130,8 +135,12 @@ function unpinnedStep(input: DecideInput): Step {
     return wait('PodExists', 'DeployPending');
   }
   if (!desired.newPod) {
-    const existing = adoptionCandidate(namesakes);
+    // The bot's own pod whose pin was lost (a restored database): it carries the bot's mark.
+    const existing = adoptionCandidate(namesakes.filter((pod) => isOurs(pod, observation.ownership)));
     if (existing) return act({ kind: 'pin', podId: existing.id, reason: 'adopted' }, 'PodExists');
+    // Someone else's pod of the name is never configured, and a second pod is not deployed beside it unasked.
+    const foreign = namesakes.filter((pod) => !isOurs(pod, observation.ownership));
+    if (foreign.length > 0) return fail(notOurs(desired.podName, foreign));
   }
   if (desired.restartNonce !== null) return fail(notRunning(desired.podName));
   if (deploy?.retryAt && now < deploy.retryAt) return wait('PodExists', 'RateLimited');
@@ -207,6 +216,13 @@ function decideAbsent(input: DecideInput): Step {
     );
   }
   return act({ kind: 'terminate', podId }, 'PodExists');
+}
+
+function notOurs(podName: string, pods: readonly Pod[]): BotError {
+  const listed = pods.map((pod) => `\`${escapeSlack(pod.id)}\` (${escapeSlack(pod.desiredStatus.toLowerCase())})`).join(', ');
+  return new BotError('POD_NOT_OURS', {
+    message: `A pod named ${podName} exists that this bot did not deploy: ${listed}. The bot does not send its setup script or the DICOMweb credentials to it, and does not deploy a second pod of the name unasked.`,
+  });
 }
 
 function notRunning(podName: string): BotError {

@@ -24,6 +24,8 @@ export interface ReconcileMemory {
   serverStartedFor: number | null;
   /** MONAI Label was installed by this generation (so the start was not a pure reuse). */
   installed: boolean;
+  /** This generation (re)started the gate (e.g. after a new secret URL). */
+  gateStarted?: boolean;
 }
 
 export interface DeployMemory {
@@ -61,6 +63,7 @@ export function freshMemory(generation: number): ReconcileMemory {
     infoFailingSince: null,
     serverStartedFor: null,
     installed: false,
+    gateStarted: false,
   };
 }
 

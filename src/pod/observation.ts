@@ -1,8 +1,9 @@
 import type { BotError } from '../errors.js';
 import type { InfoAnswer } from '../monai/api.js';
-import type { ServerFacts, VolumeFacts, WatchFacts } from '../monai/on-pod.js';
+import type { GateFacts, ServerFacts, VolumeFacts, WatchFacts } from '../monai/on-pod.js';
 import type { Pod } from '../runpod/api.js';
 import type { PodEndpoints } from './endpoints.js';
+import type { Ownership } from './installation.js';
 
 /**
  * What the reconciler knows of the world at one moment, as plain data. The observer fills in only
@@ -24,6 +25,8 @@ export interface Observation {
   runpodLog: readonly string[] | null;
   /** A deploy RunPod never confirmed (its pod may still appear, carrying `nonce`), from this or an earlier generation. */
   unconfirmedDeploy: { nonce: string; sentAt: number } | null;
+  /** Which pods are the bot's: its mark, or an admin's adoption. Only those are configured. */
+  ownership: Ownership;
 }
 
 export type PodReading =
@@ -35,17 +38,24 @@ export type PodReading =
 /** MONAI Label on a ready pod: read from outside (/info/) and, when that is not enough, over SSH. */
 export interface MonaiObservation {
   endpoints: PodEndpoints;
+  /** The secret URL people paste into 3D Slicer. */
+  url: string;
+  /** The digest of the gate configuration wanted now; the gate names its own in every answer. */
+  gateDigest: string;
+  /** /info/ read through the gate with the secret path. */
   info: InfoAnswer;
   ssh: SshReading;
   /** null until read over SSH. */
   volume: VolumeFacts | null;
   server: ServerFacts | null;
+  /** The gate on the exposed port, as the pod reports it (null until read over SSH). */
+  gate: GateFacts | null;
   /** The server's log as it starts, streamed while the bot waits. */
   watch: WatchFacts | null;
 }
 
 export type SshReading =
-  /** /info/ already shows what is wanted: no SSH needed. */
+  /** /info/ through the gate already shows what is wanted: no SSH needed. */
   | { kind: 'not-needed' }
   | { kind: 'connected' }
   | { kind: 'failed'; error: BotError };

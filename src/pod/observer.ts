@@ -1,17 +1,19 @@
 import { asBotError, isBotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MonaiApi } from '../monai/api.js';
-import { MonaiOnPod, type ServerFacts, type ServerWatch, type VolumeFacts } from '../monai/on-pod.js';
+import { gateConfig } from '../monai/gate.js';
+import { MonaiOnPod, type GateFacts, type ServerFacts, type ServerWatch, type VolumeFacts } from '../monai/on-pod.js';
 import type { ScriptSettings } from '../monai/setup-script.js';
 import type { Redactor } from '../redact.js';
 import type { Pod, RunPodApi } from '../runpod/api.js';
 import type { SnapshotCache } from '../runpod/snapshot-cache.js';
 import type { PodShell, PodShellConnector } from '../ssh/shell.js';
 import type { Clock } from '../util/clock.js';
-import { servesModels } from './decide-monai.js';
+import { monaiReady } from './decide-monai.js';
 import type { DesiredState } from './desired.js';
-import { apiUrl, podEndpoints, runtimeIsCurrent, type PodEndpoints } from './endpoints.js';
+import { podEndpoints, runtimeIsCurrent, secretBase, secretUrl, type PodEndpoints } from './endpoints.js';
 import { namesakesOf } from './identity.js';
+import { isOurs, type Installation } from './installation.js';
 import type { ReconcileMemory } from './memory.js';
 import type { MonaiObservation, Observation, PodReading } from './observation.js';
 
@@ -24,7 +26,9 @@ export interface ObserverDeps {
   clock: Clock;
   logger: Logger;
   podName: string;
-  scriptSettings: (models: readonly string[]) => ScriptSettings;
+  /** The bot's mark, adoptions and the gate's secret path. */
+  installation: Installation;
+  scriptSettings: (models: readonly string[], gateToken: string) => ScriptSettings;
   /** One SSH connection attempt chain before the pod is read again (its ports may have changed). */
   sshAttemptBudgetMs: number;
   /** How long a log watch may stream. */
@@ -37,8 +41,11 @@ export interface ObserverDeps {
 class PodSession {
   shell: PodShell | null = null;
   agent: MonaiOnPod | null = null;
+  /** The settings the agent's scripts are made from: other models or a new token need a new agent. */
+  settingsKey: string | null = null;
   volume: VolumeFacts | null = null;
   server: ServerFacts | null = null;
+  gate: GateFacts | null = null;
   watch: ServerWatch | null = null;
 
   constructor(
@@ -77,31 +84,39 @@ export class Observer {
     for (const podId of Object.keys(memory.stops)) {
       stopped.set(podId, pod.kind === 'pinned' && pod.podId === podId ? pod.pod : await deps.runpod.getPod(podId, signal));
     }
+    const ownership = await deps.installation.ownership();
     const live = pod.kind === 'pinned' ? pod.pod : null;
     const endpoints = live && live.desiredStatus === 'RUNNING' && runtimeIsCurrent(live, memory.bootedAt, at) ? podEndpoints(live) : null;
     let monai: MonaiObservation | null = null;
-    if (desired.phase === 'running' && live && endpoints) monai = await this.observeMonai(desired, memory, live, endpoints, signal);
+    // Nothing of the bot's (not even a connection with its key) reaches a pod that is not its own.
+    if (desired.phase === 'running' && live && endpoints && isOurs(live, ownership)) monai = await this.observeMonai(desired, memory, live, endpoints, signal);
     else await this.closeSession();
     const runpodLog = live?.desiredStatus === 'ERROR' ? await this.runpodLog(live.id, signal) : null;
-    return { at, pod, namesakes, stopped, monai, unconfirmedDeploy, runpodLog };
+    return { at, pod, namesakes, stopped, monai, unconfirmedDeploy, ownership, runpodLog };
   }
 
   private async observeMonai(desired: DesiredState, memory: ReconcileMemory, pod: Pod, endpoints: PodEndpoints, signal: AbortSignal): Promise<MonaiObservation> {
     const { deps } = this;
-    const info = await deps.monai.info(apiUrl(endpoints.api), signal);
+    const token = await deps.installation.gateToken();
+    const settings = deps.scriptSettings(desired.models, token);
+    const gateDigest = gateConfig(settings.gate).digest;
+    const info = await deps.monai.info(secretBase(endpoints.api, token), signal);
     const restartPending = desired.restartNonce !== null && memory.serverStartedFor !== desired.generation;
-    const base = { endpoints, info, volume: null, server: null, watch: null };
-    if (info.kind === 'ok' && servesModels(info.info, desired.models) && !restartPending) {
+    const base = { endpoints, url: secretUrl(endpoints.api, token), gateDigest, info, volume: null, server: null, gate: null, watch: null };
+    if (monaiReady(base, desired.models, restartPending)) {
       await this.closeSession();
       return { ...base, ssh: { kind: 'not-needed' } };
     }
     const session = await this.sessionFor(pod.id, endpoints);
     try {
-      if (!session.shell) {
-        session.shell = await deps.connector.connect({ podId: pod.id, ...endpoints.ssh }, signal, deps.sshAttemptBudgetMs);
-        session.agent = new MonaiOnPod(session.shell, deps.scriptSettings(desired.models), deps.redactor);
+      if (!session.shell) session.shell = await deps.connector.connect({ podId: pod.id, ...endpoints.ssh }, signal, deps.sshAttemptBudgetMs);
+      const key = JSON.stringify(settings);
+      if (session.settingsKey !== key) {
+        session.agent = new MonaiOnPod(session.shell, settings, deps.redactor);
+        session.settingsKey = key;
+        session.volume = null;
       }
-      if (!session.volume) ({ volume: session.volume, server: session.server } = await session.agent!.probe(signal));
+      if (!session.volume) ({ volume: session.volume, server: session.server, gate: session.gate } = await session.agent!.probe(signal));
     } catch (error) {
       signal.throwIfAborted();
       await this.closeSession();
@@ -111,7 +126,7 @@ export class Observer {
     if (session.server?.running && !session.watch) {
       session.watch = session.agent!.watch(Math.max(1, deps.watchMaxMs / 1000), deps.onWake);
     }
-    return { endpoints, info, ssh: { kind: 'connected' }, volume: session.volume, server: session.server, watch: session.watch?.facts() ?? null };
+    return { ...base, ssh: { kind: 'connected' }, volume: session.volume, server: session.server, gate: session.gate, watch: session.watch?.facts() ?? null };
   }
 
   /** What RunPod's log says about a pod in ERROR; never fatal (GraphQL has no such log). */
@@ -145,11 +160,16 @@ export class Observer {
   }
 
   /** A start changed the server: a new watch follows the new process. */
-  async serverStarted(server: ServerFacts): Promise<void> {
+  async serverStarted(server: ServerFacts, gate: GateFacts): Promise<void> {
     if (!this.session) return;
     this.session.server = server;
+    this.session.gate = gate;
     await this.session.watch?.stop();
     this.session.watch = null;
+  }
+
+  gateStarted(gate: GateFacts): void {
+    if (this.session) this.session.gate = gate;
   }
 
   async closeSession(): Promise<void> {

@@ -8,6 +8,7 @@ export type ConditionType =
   | 'MonaiInstalled'
   | 'MonaiStarted'
   | 'MonaiReady'
+  | 'GateReady'
   | 'PodStopped';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';

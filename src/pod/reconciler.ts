@@ -277,7 +277,7 @@ export class PodReconciler {
     switch (step.kind) {
       case 'act': {
         // Only steps on the pod are cut short at MONAI Label's deadline; a request to RunPod never is.
-        const onPod = step.action.kind === 'install' || step.action.kind === 'start-server';
+        const onPod = step.action.kind === 'install' || step.action.kind === 'start-server' || step.action.kind === 'start-gate';
         const deadline = onPod ? this.monaiDeadline() : { signal: new AbortController().signal, cancel: () => undefined };
         this.deploying = step.action.kind === 'deploy';
         try {

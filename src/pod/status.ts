@@ -1,6 +1,6 @@
 import { stoppedStoragePerMonth } from '../costs/math.js';
 import type { Account, Pod } from '../runpod/api.js';
-import { apiUrl, podEndpoints } from './endpoints.js';
+import { podEndpoints, secretUrl } from './endpoints.js';
 import type { OperationView, PodSummary } from './operation.js';
 import { summarizePod } from './request.js';
 
@@ -18,7 +18,7 @@ export interface StatusView {
   account: Account | null;
   operation: OperationView | null;
   /** Other pods with the same name on the account: they bill too, and the bot says so. */
-  namesakes: PodSummary[];
+  namesakes: (PodSummary & { foreign: boolean })[];
   /** A deploy RunPod never confirmed: a pod may still appear. */
   unconfirmedDeploySentAt: number | null;
   /** RunPod's own last log lines for a pod in ERROR (redacted), when it has them. */
@@ -41,6 +41,10 @@ export function describeStatus(input: {
   podName: string;
   pod: Pod | null;
   namesakes: readonly Pod[];
+  /** Namesakes the bot did not deploy and no admin adopted. */
+  foreign: ReadonlySet<string>;
+  /** The gate's secret path segment: part of the URL shown. */
+  gateToken: string;
   unconfirmedDeploySentAt: number | null;
   runpodLog?: readonly string[] | null;
   account: Account | null;
@@ -55,13 +59,13 @@ export function describeStatus(input: {
     podName: input.podName,
     state,
     pod: pod && state !== 'absent' ? summarizePod(pod) : null,
-    apiUrl: endpoints ? apiUrl(endpoints.api) : null,
+    apiUrl: endpoints ? secretUrl(endpoints.api, input.gateToken) : null,
     uptimeSeconds: state === 'ready' || state === 'mapping-ports' ? (pod?.runtime?.uptimeSeconds ?? null) : null,
     lastStatusChange: pod?.lastStatusChange ?? null,
     stoppedStoragePerMonth: pod && state === 'stopped' ? stoppedStoragePerMonth(pod.volumeInGb) : null,
     account: input.account,
     operation: input.operation,
-    namesakes: input.namesakes.map(summarizePod),
+    namesakes: input.namesakes.map((pod) => ({ ...summarizePod(pod), foreign: input.foreign.has(pod.id) })),
     unconfirmedDeploySentAt: input.unconfirmedDeploySentAt,
     runpodLog: state === 'error' ? (input.runpodLog ?? null) : null,
     asOf: input.asOf,

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Target } from '../runpod/simulator/ports.js';
 import type { BootInfo, PodServices } from '../runpod/simulator/services.js';
 import { InProcessSshServer, signalPid } from './ssh-server.js';
@@ -27,17 +28,21 @@ interface Running {
 
 const HOST = '127.0.0.1';
 const KILL_GRACE_MS = 2_000;
+/** Python processes in a simulated pod find the container's ports through this (see its sitecustomize.py). */
+export const CONTAINER_NET = fileURLToPath(new URL('./container-net', import.meta.url));
 
 /**
  * What runs inside a simulated pod, on the user's own machine: sshd (only when PUBLIC_KEY is set,
  * as in RunPod's images) whose exec requests run bash in the pod's home, and a reserved loopback
- * port that MONAI Label, once started over ssh, serves as the pod's port 8000.
+ * port that the gate, once started over ssh, serves as the pod's port 8000 (MONAI Label listens on
+ * another, behind it).
  */
 export class LocalPodHost implements PodServices {
   private readonly running = new Map<string, Running>();
   private readonly monaiPorts = new Map<string, number>();
   /** Commands run over SSH on all pods so far. */
   execCount = 0;
+  private readonly internalPorts = new Map<string, number>();
   // Pod processes run in their own process groups, so they would outlive a crashed host.
   private readonly onExit = () => {
     for (const pod of this.running.values()) pod.ssh?.signalCommands('SIGKILL');
@@ -59,7 +64,10 @@ export class LocalPodHost implements PodServices {
     await writeFile(alive, `${new Date().toISOString()}\n`);
     const monaiPort = await reservePort(this.monaiPorts.get(pod.podId));
     this.monaiPorts.set(pod.podId, monaiPort);
-    running.env = this.childEnv(pod, running, monaiPort);
+    // The system may hand out the port it just gave back: the two container ports must differ.
+    const internalPort = await reservePort(this.internalPorts.get(pod.podId), monaiPort);
+    this.internalPorts.set(pod.podId, internalPort);
+    running.env = this.childEnv(pod, running, monaiPort, internalPort);
     const targets = new Map<number, Target>();
     const publicKey = pod.env.PUBLIC_KEY?.trim();
     if (publicKey) {
@@ -91,6 +99,7 @@ export class LocalPodHost implements PodServices {
   async destroy(podId: string): Promise<void> {
     await this.halt(podId);
     this.monaiPorts.delete(podId);
+    this.internalPorts.delete(podId);
     await rm(this.podDir(podId), { recursive: true, force: true });
   }
 
@@ -105,7 +114,8 @@ export class LocalPodHost implements PodServices {
     return path.join(this.options.rootDir, 'pods', podId);
   }
 
-  private childEnv(pod: BootInfo, running: Running, monaiPort: number): Record<string, string> {
+  /** `monaiPort`: the pod's exposed port 8000 (the gate's); `internalPort`: 8001, MONAI Label's behind it. */
+  private childEnv(pod: BootInfo, running: Running, monaiPort: number, internalPort: number): Record<string, string> {
     const { wheelhouse, faultsFile, eventsFile } = this.options;
     return {
       // RunPod exports the pod's env vars to ssh sessions too; the host's own env stays out.
@@ -120,6 +130,10 @@ export class LocalPodHost implements PodServices {
       PIP_CACHE_DIR: path.join(running.home, '.cache', 'pip'),
       ...this.options.env,
       SIMPOD_PORT_8000: String(monaiPort),
+      SIMPOD_PORT_8001: String(internalPort),
+      PYTHONPATH: CONTAINER_NET,
+      // Keeps the source tree (where CONTAINER_NET lives) free of __pycache__ directories.
+      PYTHONDONTWRITEBYTECODE: '1',
       SIMPOD_ALIVE_FILE: running.alive,
       ...(faultsFile ? { MONAILABEL_STANDIN_FAULTS: faultsFile } : {}),
       ...(eventsFile ? { MONAILABEL_STANDIN_EVENTS: eventsFile } : {}),
@@ -168,12 +182,15 @@ async function processesWithEnv(entry: string): Promise<number[]> {
 }
 
 /** A free loopback port, the previous one if it is still free. */
-async function reservePort(preferred: number | undefined): Promise<number> {
-  if (preferred) {
+async function reservePort(preferred: number | undefined, taken?: number): Promise<number> {
+  if (preferred && preferred !== taken) {
     const port = await probePort(preferred).catch(() => null);
     if (port !== null) return port;
   }
-  return probePort(0);
+  for (;;) {
+    const port = await probePort(0);
+    if (port !== taken) return port;
+  }
 }
 
 function probePort(port: number): Promise<number> {

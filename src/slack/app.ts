@@ -5,7 +5,7 @@ import type { CommandRouter } from '../commands/router.js';
 import type { SlackConfig } from '../config/load.js';
 import type { CommandContext, Surface } from '../frontend/surface.js';
 import { boltLogger, type Logger } from '../log.js';
-import type { Block, Message } from '../messages/blocks.js';
+import { section, type Block, type Message } from '../messages/blocks.js';
 import type { HealthMonitor } from '../health/monitor.js';
 import type { Redactor } from '../redact.js';
 import { slackSurface } from './surface.js';
@@ -21,8 +21,8 @@ export interface SlackAppOptions {
   clientPingTimeoutMs?: number;
   /** Receives each command's background work (tests and shutdown wait for it). */
   onWork?: (work: Promise<void>) => void;
-  /** The App Home tab as it should look now. */
-  home: () => Promise<{ type: 'home'; blocks: Block[] }>;
+  /** The App Home tab as it should look now, for this user (it checks who may see what). */
+  home: (user: string) => Promise<{ type: 'home'; blocks: Block[] }>;
   /** An answer to a question asked in a mention or a DM. */
   answer: (question: string) => Message;
   /** Serves /healthz beside /slack/events (HTTP mode) and learns the socket's state (Socket Mode). */
@@ -202,9 +202,18 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
 
   app.action(/^monai:/, async ({ ack, body, action, respond }) => {
     await ack();
+    // A button on the App Home tab has no channel and Slack gives it no response_url: replies go
+    // to the person as a DM from the bot (chat.postMessage to their user id).
+    const fromHome = body.type === 'block_actions' && body.container?.type === 'view';
+    const answer = async (message: Message) => {
+      const { text, blocks } = redactor.redactDeep(message);
+      if (fromHome || !(body as { response_url?: string }).response_url) await surface.post(body.user.id, { text, blocks });
+      else await respond({ response_type: 'ephemeral', replace_original: false, text, blocks });
+    };
     const refuse = async (reason: string, detail: Record<string, unknown>) => {
       logger.warn(`refused a button: ${reason}`, detail);
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `That button cannot be used: ${reason}.` }).catch(() => undefined);
+      const text = `That button cannot be used: ${reason}.`;
+      await answer({ text, blocks: [section(text)] }).catch((error: unknown) => logger.warn('could not answer a button', { error }));
     };
     if (body.type !== 'block_actions' || action.type !== 'button') return refuse('unexpected payload', { type: body.type });
     const actionId = (action as { action_id?: string }).action_id ?? '';
@@ -215,8 +224,7 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
     } catch {
       value = {};
     }
-    // A button on the App Home tab has no channel: its progress goes to the user's DM with the bot.
-    const fromHome = body.container?.type === 'view';
+    // The Home tab's work (progress messages) goes to the user's DM with the bot too.
     const channel = body.channel?.id ?? body.container?.channel_id ?? (fromHome ? body.user.id : undefined);
     if (typeof value.command !== 'string' || value.command.length > 100 || !channel) {
       return refuse('it carries no command the bot knows', { actionId, user: body.user.id });
@@ -232,10 +240,7 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
       channel,
       text: value.command,
       surface,
-      reply: async (message: Message) => {
-        const { text, blocks } = redactor.redactDeep(message);
-        await respond({ response_type: 'ephemeral', replace_original: false, text, blocks });
-      },
+      reply: answer,
     };
     const { work } = await options.router.handle(ctx);
     dispatch(fromHome ? work.then(() => publishHome(body.user.id)) : work);
@@ -249,7 +254,7 @@ export function createSlackApp(options: SlackAppOptions): SlackFrontEnd {
 
   const publishHome = async (user: string) => {
     try {
-      await app.client.views.publish({ user_id: user, view: redactor.redactDeep(await options.home()) });
+      await app.client.views.publish({ user_id: user, view: redactor.redactDeep(await options.home(user)) });
     } catch (error) {
       logger.warn('could not publish the App Home tab', { user, error });
     }

@@ -28,3 +28,17 @@ export function plural(count: number, word: string, many = `${word}s`): string {
 export function mention(user: string): string {
   return /^[UW][A-Z0-9]{2,}$/.test(user) ? `<@${user}>` : user;
 }
+
+/**
+ * Text from outside (user input, RunPod, MONAI Label) shown in Slack mrkdwn: Slack's three escapes,
+ * so it cannot become a mention (<!channel>), a link (<http://…|…>) or a user reference.
+ */
+export function escapeSlack(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** Text for a ``` block: escaped, and no run of backticks that could close the block early. */
+export function codeBlock(text: string): string {
+  const safe = escapeSlack(text).replace(/`(?=`)/g, '`\u200b').replace(/^`/, '\u200b`').replace(/`$/, '`\u200b');
+  return '```' + safe + '```';
+}

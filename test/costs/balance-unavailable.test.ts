@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkRunPod } from '../../src/check/checks.js';
 import { silentLogger } from '../../src/log.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { runCommand, startHarness, type Harness } from '../helpers/harness.js';
+import { addOwnPod, runCommand, startHarness, type Harness } from '../helpers/harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -18,7 +18,7 @@ describe('the balance over REST v2', () => {
   it('GraphQL gone: /monai costs says “balance unavailable from RunPod” and estimates from the last balance sampled, with its age', async () => {
     const clock = new FakeClock(Date.now());
     harness = await startHarness({ api: 'v2', bot: { clock } });
-    harness.sim.addPod({ name: 'monai-label', desiredStatus: 'RUNNING' });
+    await addOwnPod(harness, { name: 'monai-label', desiredStatus: 'RUNNING' });
     await harness.bot.guard.tick('C0LAB');
     const sampled = (await harness.store.samples.accounts(0)).at(-1)!;
     expect(sampled.balance).toBeGreaterThan(20);

@@ -55,6 +55,7 @@ export function digestFixture(): DigestInput {
     ],
     idle: [idle],
     startedBy: new Map([['podmonai000001', 'U0ALICE']]),
+    foreign: new Set<string>(),
     sampleMs: 5 * 60_000,
     staleDays: 7,
     runwayWarnDays: 7,

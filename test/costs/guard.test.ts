@@ -5,15 +5,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixedServices } from '../../src/runpod/simulator/services.js';
 import type { SimPod } from '../../src/runpod/simulator/pods.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { eventually, RecordingSurface, runCommand, startHarness, textOf, type Harness } from '../helpers/harness.js';
+import { addOwnPod, eventually, RecordingSurface, runCommand, startHarness, textOf, type Harness } from '../helpers/harness.js';
+import { startGateFor, type RunningGate } from '../helpers/gate.js';
 import { startStandin, type Standin } from '../helpers/standin.js';
 
 const MINUTE = 60_000;
 let harness: Harness | undefined;
 let standin: Standin | undefined;
+let gate: RunningGate | undefined;
 let dir: string | undefined;
 
 afterEach(async () => {
+  await gate?.close();
+  gate = undefined;
   standin?.kill();
   await harness?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -34,8 +38,10 @@ async function world(env: Record<string, string> = {}): Promise<World> {
   dir = mkdtempSync(join(tmpdir(), 'monai-guard-'));
   standin = await startStandin(dir);
   const clock = new FakeClock();
+  // The pod's port 8000 is the gate's, with the stand-in behind it; the gate starts once the bot has its token.
+  const publicTarget = { host: '127.0.0.1', port: 9 };
   const h = await startHarness({
-    simulator: { clock, runtimeDelayMs: 1, services: fixedServices(new Map([[8000, { host: '127.0.0.1', port: standin.port }]])) },
+    simulator: { clock, runtimeDelayMs: 1, services: fixedServices(new Map([[8000, publicTarget]])) },
     bot: { clock },
     env: {
       SAMPLE_MINUTES: '5',
@@ -49,7 +55,9 @@ async function world(env: Record<string, string> = {}): Promise<World> {
     },
   });
   harness = h;
-  const pod = h.sim.addPod({ name: 'monai-label', desiredStatus: 'RUNNING' });
+  gate = await startGateFor(h, standin.port);
+  publicTarget.port = gate.port;
+  const pod = await addOwnPod(h, { name: 'monai-label', desiredStatus: 'RUNNING' });
   await eventually(() => pod.runtime);
   const started = clock.now();
   let next = started + 5 * MINUTE;
@@ -170,7 +178,7 @@ describe('the cost guard, on a fake clock', () => {
     // The one restart cannot reach the pod (no sshd here): that is said too.
     await eventually(() => w.surface.posts.some((post) => textOf(post.versions[0]!).includes('The restart did not bring MONAI Label')));
     await eventually(() => !w.h.bot.reconciler.busy);
-    expect(w.h.sim.callsTo('podResume')).toHaveLength(0);
+    expect(w.h.sim.callsTo('resume')).toHaveLength(0);
 
     await w.until(60);
     const digest = textOf(await w.h.bot.digests.privateMessage());

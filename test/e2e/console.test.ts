@@ -50,7 +50,7 @@ describe('the local console', () => {
     expect(out).toContain('No Slack credentials (SLACK_BOT_TOKEN): starting the local console.');
     expect(out).toContain('No RUNPOD_API_KEY: using the built-in RunPod simulator');
     const [start, status, stop] = out.split(/^> /m).slice(1);
-    expect(start).toMatch(/monai-label is ready[\s\S]*Paste into 3D Slicer: `http:\/\/127\.0\.0\.1:\d+`/);
+    expect(start).toMatch(/monai-label is ready[\s\S]*Paste into 3D Slicer: `http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}\/`/);
     expect(start).toContain('Models: deepgrow_2d, deepgrow_3d, deepgrow_pipeline');
     expect(start).toContain('12 CT series in the datastore');
     expect(start).toContain('Extensions Manager');
@@ -73,7 +73,7 @@ describe('the console on a machine without Python or sshd', () => {
     ]);
     const [start, status, doctor, logs, stop] = out.split(/^> /m).slice(1);
     expect(start).toContain('MONAI Label 0.8.5 is installed on the volume');
-    expect(start).toMatch(/monai-label is ready[\s\S]*Paste into 3D Slicer: `http:\/\/127\.0\.0\.1:\d+`/);
+    expect(start).toMatch(/monai-label is ready[\s\S]*Paste into 3D Slicer: `http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}\/`/);
     expect(start).toContain('Models: deepgrow_2d, deepgrow_3d, deepgrow_pipeline');
     expect(start).toContain('12 CT series in the datastore');
     expect(status).toContain('monai-label is running');

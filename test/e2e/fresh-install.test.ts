@@ -20,22 +20,25 @@ describe('a first start on an empty volume', () => {
     expect(statSync(join(pod.volume, 'venv', 'pyvenv.cfg')).isFile()).toBe(true);
     expect(await readVolumeFile(pod, 'venv/bin/monailabel')).toMatch(/monailabel/);
     const simPod = pod.harness.sim.podByName('monai-label')!;
-    const url = `http://127.0.0.1:${simPod.runtime!.ports.find((p) => p.privatePort === 8000 && p.isIpPublic)!.publicPort}`;
+    const { token } = await pod.harness.bot.gate();
+    const url = `http://127.0.0.1:${simPod.runtime!.ports.find((p) => p.privatePort === 8000 && p.isIpPublic)!.publicPort}/${token}/`;
     expect(ready).toContain(`Paste into 3D Slicer:* \`${url}\``);
     expect(ready).toContain('Models:* deepgrow_2d, deepgrow_3d, deepgrow_pipeline');
     expect(ready).toContain('7 CT series in the datastore');
     expect(ready).toContain('Extensions Manager');
-    expect(ready).toContain('changes every time the pod is resumed');
-    const info = (await (await fetch(`${url}/info/`)).json()) as { models: Record<string, unknown> };
+    expect(ready).toContain('its port changes when the pod is resumed');
+    const info = (await (await fetch(`${url}info/`)).json()) as { models: Record<string, unknown> };
     expect(Object.keys(info.models)).toContain('deepgrow_3d');
     // The deploy carried the bot's key for sshd, and the tutorial's pieces are on the volume.
     expect(pod.harness.sim.deployRequests[0]?.env).toContainEqual({ key: 'PUBLIC_KEY', value: pod.harness.sshKey.publicKey });
     expect(await readVolumeFile(pod, 'deepgrow.sh')).toContain(
-      `exec monailabel start_server --app '${pod.volume}/venv/radiology' --studies '${pod.orthanc.url}' --conf models 'deepgrow_2d,deepgrow_3d' --conf sam2 false`,
+      `exec monailabel start_server --app '${pod.volume}/venv/radiology' --studies '${pod.orthanc.url}' --conf models 'deepgrow_2d,deepgrow_3d' --conf sam2 false --host 127.0.0.1 --port 8001`,
     );
     const creds = join(pod.volume, '.monai-pod-bot', 'dicomweb.env');
     expect(statSync(creds).mode & 0o777).toBe(0o600);
     expect(statSync(join(pod.volume, '.monai-pod-bot')).mode & 0o777).toBe(0o700);
+    // The gate's configuration holds the token: root-only too.
+    expect(statSync(join(pod.volume, '.monai-pod-bot', 'gate.json')).mode & 0o777).toBe(0o600);
     expect(pod.events().map((event) => `${event.event}:${event.app ?? ''}`)).toEqual(['download:radiology', 'download:monaibundle', 'start_server:']);
     // The password went to the pod and nowhere else.
     expect(JSON.stringify(first.posts)).not.toContain(ORTHANC_PASSWORD);
@@ -47,6 +50,7 @@ describe('a first start on an empty volume', () => {
     const second = textOf(again.posts[0]!.versions.at(-1)!);
     expect(second).toContain('deepgrow_pipeline');
     expect(second).not.toContain(url);
+    expect(second).toContain(`/${token}/`);
     const conditions = again.posts[0]!.versions.flatMap((version) => JSON.stringify(version.blocks));
     expect(conditions.join()).not.toContain('Installing MONAI Label');
     expect(pod.events().map((event) => event.event)).toEqual(['download', 'download', 'start_server', 'start_server']);

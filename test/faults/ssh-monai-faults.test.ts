@@ -113,7 +113,7 @@ describe('a real pod whose sshd starts late and whose MONAI Label dies after ser
   }, 60_000);
 
   it('MONAI Label dies after it served: /monai doctor and /monai logs show it; status still says it bills', async () => {
-    await eventually(() => unreachable(pod.monaiPort), 15_000);
+    await eventually(() => unreachable(pod.internalPort), 15_000);
 
     const doctor = await runCommand(pod.harness, 'doctor');
     expect(doctor.text).toContain('🩺 *Broken link: MONAI Label process*');

@@ -5,8 +5,11 @@ import type { RunPodApiName } from './harness.js';
 const NONCE = () => expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown as string;
 
 /** The deploy request each API must receive for the tutorial's settings (v2: closed body, placement by data center). */
-/** `nonce`: the deploy mark, or (by default) a matcher for any mark. */
-export function tutorialDeploy(api: RunPodApiName, publicKey: string, nonce: string = NONCE()): Record<string, unknown> {
+/**
+ * `nonce`: the deploy mark, or (by default) a matcher for any mark; `owner`: the installation's mark
+ * (only pods carrying it, or adopted, get credentials and scripts).
+ */
+export function tutorialDeploy(api: RunPodApiName, publicKey: string, nonce: string = NONCE(), owner?: string): Record<string, unknown> {
   if (api === 'v2') {
     return {
       name: 'monai-label',
@@ -16,7 +19,7 @@ export function tutorialDeploy(api: RunPodApiName, publicKey: string, nonce: str
       disk: 10,
       mounts: { persistent: { size: 30, path: '/workspace' } },
       ports: ['8000/tcp', '22/tcp'],
-      env: { PUBLIC_KEY: publicKey, MONAI_POD_BOT_DEPLOY: nonce },
+      env: { PUBLIC_KEY: publicKey, MONAI_POD_BOT_DEPLOY: nonce, ...(owner ? { MONAI_POD_BOT_OWNER: owner } : {}) },
       startSsh: true,
       dataCenterIds: ['US-TX-3', 'US-CA-2'],
     };
@@ -37,6 +40,7 @@ export function tutorialDeploy(api: RunPodApiName, publicKey: string, nonce: str
     env: [
       { key: 'PUBLIC_KEY', value: publicKey },
       { key: 'MONAI_POD_BOT_DEPLOY', value: nonce },
+      ...(owner ? [{ key: 'MONAI_POD_BOT_OWNER', value: owner }] : []),
     ],
   };
 }

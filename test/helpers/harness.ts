@@ -12,6 +12,7 @@ import type { RunPodApi } from '../../src/runpod/api.js';
 import { createRunPodApi, type RunPodApiDeps } from '../../src/runpod/factory.js';
 import { RunPodSimulator, type SimulatorOptions } from '../../src/runpod/simulator/simulator.js';
 import type { Intent } from '../../src/pod/desired.js';
+import { OWNER_ENV } from '../../src/pod/installation.js';
 import type { Requester, WantOutcome } from '../../src/pod/reconciler.js';
 import { runningMonai } from './running-monai.js';
 import { generateKeyPair, type KeyPair } from '../../src/ssh/keys.js';
@@ -29,6 +30,12 @@ export type RunPodApiName = (typeof RUNPOD_APIS)[number];
 export function defaultApi(env?: Env): RunPodApiName {
   const chosen = env?.['RUNPOD_API'] ?? process.env['RUNPOD_API'] ?? 'v2';
   return chosen === 'graphql' ? 'graphql' : 'v2';
+}
+
+/** Adds a pod named `name` that carries this bot's mark, as the bot's own deploy would (e.g. its pin was lost). */
+export async function addOwnPod(harness: Harness, fields: Parameters<RunPodSimulator['addPod']>[0]) {
+  const owner = await harness.bot.installation.installationId();
+  return harness.sim.addPod({ ...fields, env: [...(fields.env ?? []), { key: OWNER_ENV, value: owner }] });
 }
 
 export interface Harness {
@@ -66,9 +73,10 @@ export interface HarnessOptions {
 /** The bot wired to a RunPod simulator over real HTTP, with a temporary SQLite file. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const api = options.api ?? defaultApi(options.env);
-  // By default the pod's image already serves MONAI Label (no SSH needed); real-pod.ts gives a real one.
+  // By default the pod's image already serves MONAI Label behind the gate (no SSH needed); real-pod.ts gives a real one.
   // No quota by default: tests poll far faster than a real bot (the quota has its own tests).
-  const sim = await new RunPodSimulator({ apiKey: SIM_KEY, runtimeDelayMs: 30, services: runningMonai(), v2RequestsPerMinute: 1_000_000, ...options.simulator }).start();
+  const services = options.simulator?.services ?? runningMonai();
+  const sim = await new RunPodSimulator({ apiKey: SIM_KEY, runtimeDelayMs: 30, v2RequestsPerMinute: 1_000_000, ...options.simulator, services }).start();
   const dir = mkdtempSync(join(tmpdir(), 'monai-pod-bot-'));
   const env: Env = {
     RUNPOD_API_KEY: options.apiKey ?? SIM_KEY,
@@ -105,6 +113,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     progressIntervalMs: 5,
     ...options.bot,
   });
+  if ('attachGate' in services && typeof services.attachGate === 'function') (services as { attachGate: (gate: () => ReturnType<typeof bot.gate>) => void }).attachGate(() => bot.gate());
   return {
     sim,
     config,

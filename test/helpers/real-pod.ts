@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import type { Target } from '../../src/runpod/simulator/ports.js';
 import type { PodServices } from '../../src/runpod/simulator/services.js';
 import { FakeOrthanc } from '../../src/sim/orthanc.js';
+import { CONTAINER_NET } from '../../src/sim/pod-host.js';
 import { generateKeyPair, type KeyPair } from '../../src/ssh/keys.js';
 import { onTestFinished } from 'vitest';
 import { runCommand, startHarness, type Harness, type HarnessOptions } from './harness.js';
 import { pipEnv, podTools, seedInstalledVenv } from './pod-tools.js';
-import { createSshd, freePort, type Sshd } from './sshd.js';
+import { createSshd, freePorts, type Sshd } from './sshd.js';
 
 export const ORTHANC_USER = 'orthanc';
 export const ORTHANC_PASSWORD = "0rth@nc p'ss $(id)";
@@ -19,13 +20,27 @@ export interface RealPod {
   sshd: Sshd;
   orthanc: FakeOrthanc;
   volume: string;
+  /** Where the pod's port 8000 (the gate) is served; RunPod's public mapping forwards to it. */
   monaiPort: number;
+  /** Where MONAI Label itself listens, behind the gate (the container's port 8001). */
+  internalPort: number;
+  gatePid(): number | null;
   /** JSON lines the stand-in writes for each app download and server start. */
   events(): { event: string; app?: string; pid?: number }[];
   /** Writes the stand-in's fault file (read when a server starts). */
   faults(faults: Record<string, unknown>): Promise<void>;
   serverPid(): number | null;
   close(): Promise<void>;
+}
+
+function killGate(volume: string): void {
+  const pidfile = join(volume, '.monai-pod-bot', 'gate.pid');
+  if (!existsSync(pidfile)) return;
+  try {
+    process.kill(Number(readFileSync(pidfile, 'utf8').trim()), 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 function killStarted(eventsFile: string): void {
@@ -68,13 +83,17 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
   await mkdir(volume, { recursive: true });
   if (options.volume !== 'empty') await seedInstalledVenv(volume);
   const orthanc = await new FakeOrthanc({ series: 7, username: ORTHANC_USER, password: ORTHANC_PASSWORD }).start();
-  const monaiPort = await freePort();
+  const [monaiPort, internalPort, sshPort] = (await freePorts(3)) as [number, number, number];
   const sshd = await createSshd({
+    port: sshPort,
     dir,
     authorizedKey: sshKey.publicKey,
     setEnv: {
       ...pipEnv(tools.wheels),
       SIMPOD_PORT_8000: String(monaiPort),
+      SIMPOD_PORT_8001: String(internalPort),
+      PYTHONPATH: CONTAINER_NET,
+      PYTHONDONTWRITEBYTECODE: '1',
       SIMPOD_ALIVE_FILE: alive,
       MONAILABEL_STANDIN_EVENTS: eventsFile,
       MONAILABEL_STANDIN_FAULTS: faultsFile,
@@ -89,13 +108,15 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
       await writeFile(alive, 'up\n');
       return targets;
     },
-    // The container stops: its processes die at once (MONAI Label with them); the volume stays.
+    // The container stops: its processes die at once (MONAI Label and the gate with them); the volume stays.
     halt: async () => {
       await rm(alive, { force: true });
       killStarted(eventsFile);
+      killGate(volume);
     },
     destroy: async () => {
       await rm(alive, { force: true });
+      killGate(volume);
       await rm(volume, { recursive: true, force: true });
     },
     close: async () => {},
@@ -124,16 +145,19 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
       void sshd.start();
     }, 20);
   } else await sshd.start();
-  const serverPid = () => {
-    const pidfile = join(volume, '.monai-pod-bot', 'server.pid');
+  const pidOf = (name: string) => () => {
+    const pidfile = join(volume, '.monai-pod-bot', name);
     return existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) : null;
   };
+  const serverPid = pidOf('server.pid');
   return {
     harness,
     sshd,
     orthanc,
     volume,
     monaiPort,
+    internalPort,
+    gatePid: pidOf('gate.pid'),
     events: () =>
       existsSync(eventsFile)
         ? readFileSync(eventsFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string })
@@ -143,6 +167,7 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
     async close() {
       clearInterval(lateStart);
       killStarted(eventsFile);
+      killGate(volume);
       await sshd.stop();
       await orthanc.close();
       await harness.close();

@@ -26,7 +26,7 @@ export async function startSlack(harness: Harness, mode: 'http' | 'socket', retr
     router: harness.bot.router,
     logger: harness.logger,
     redactor: harness.redactor,
-    home: () => harness.bot.home(),
+    home: (user) => harness.bot.home(user),
     answer: troubleshootMessage,
     claimButton: (key, user) => harness.store.clicks.claim(key, user, Date.now()),
     retries,

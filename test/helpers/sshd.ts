@@ -9,6 +9,15 @@ import { podTools } from './pod-tools.js';
 
 const run = promisify(execFile);
 
+/** `count` different free loopback ports (held together while chosen, so none is handed out twice). */
+export async function freePorts(count: number): Promise<number[]> {
+  const listening = (server: net.Server) => new Promise<net.Server>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  const servers = await Promise.all(Array.from({ length: count }, () => listening(net.createServer())));
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  return ports;
+}
+
 export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { installFakePython, writeNodeStandinWheel } from '../../src/sim/nopython/launcher.js';
@@ -35,6 +35,10 @@ export async function monailabelCommand(kind: StandinKind, scratch: string): Pro
 export interface Standin {
   port: number;
   url: string;
+  /** The radiology app's folder (its weights are under model/). */
+  app: string;
+  /** JSON lines the stand-in writes for starts, label saves, model uploads. */
+  events: string;
   infer(): Promise<void>;
   saveLabel(image: string): Promise<void>;
   train(seconds: number): Promise<void>;
@@ -42,9 +46,12 @@ export interface Standin {
 }
 
 /** The run's MONAI Label stand-in serving a local studies folder: for tests about its HTTP API. */
-export async function startStandin(dir: string, kind: StandinKind = standinKinds()[0]!): Promise<Standin> {
-  const monailabel = await monailabelCommand(kind, dir);
-  const env = { PATH: process.env['PATH'] ?? '', PYTHONDONTWRITEBYTECODE: '1' };
+export async function startStandin(dir: string, options: { kind?: StandinKind; faults?: Record<string, unknown> } = {}): Promise<Standin> {
+  const monailabel = await monailabelCommand(options.kind ?? standinKinds()[0]!, dir);
+  const faultsFile = join(dir, 'faults.json');
+  const events = join(dir, 'events.jsonl');
+  await writeFile(faultsFile, JSON.stringify(options.faults ?? {}));
+  const env = { PATH: process.env['PATH'] ?? '', PYTHONDONTWRITEBYTECODE: '1', MONAILABEL_STANDIN_FAULTS: faultsFile, MONAILABEL_STANDIN_EVENTS: events };
   await mkdir(join(dir, 'studies'), { recursive: true });
   await run(monailabel, ['apps', '--name', 'radiology', '--download', '--output', dir], { env });
   const port = await freePort();
@@ -72,6 +79,8 @@ export async function startStandin(dir: string, kind: StandinKind = standinKinds
   return {
     port,
     url,
+    app: join(dir, 'radiology'),
+    events,
     infer: () => call('POST', '/infer/deepgrow_2d?image=series-1'),
     saveLabel: (image) => call('PUT', `/datastore/label?image=${image}&tag=final`, '{}'),
     train: (seconds) => call('POST', `/train/deepgrow_2d?seconds=${seconds}`),

@@ -18,7 +18,8 @@ describe('MONAI Label on the pod’s SSH server and venv', () => {
     const connector = new NodeSshConnector({ privateKey: harness.sshKey.privateKey, user: harness.config.ssh.user, hostKeys: harness.store.hostKeys, clock: systemClock, logger: harness.logger, connectTimeoutMs: 10_000 });
     const shell = await connector.connect({ podId: simPod.id, host: ssh.ip, port: ssh.publicPort });
     const { monai } = harness.config;
-    const settings: ScriptSettings = { volume: pod.volume, python: monai.python, version: monai.version, models: ['deepgrow_2d', 'deepgrow_3d'], sam2: false, dicomwebUrl: monai.dicomwebUrl!, dicomwebUsername: monai.dicomwebUsername, dicomwebPassword: monai.dicomwebPassword };
+    const gate = { token: (await harness.bot.gate()).token, blocked: monai.blockedRoutes };
+    const settings: ScriptSettings = { volume: pod.volume, python: monai.python, version: monai.version, models: ['deepgrow_2d', 'deepgrow_3d'], sam2: false, dicomwebUrl: monai.dicomwebUrl!, dicomwebUsername: monai.dicomwebUsername, dicomwebPassword: monai.dicomwebPassword, gate };
     const markers = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('@@monai-pod-bot'));
     try {
       const install = await shell.run(installScript(settings));
@@ -32,7 +33,7 @@ describe('MONAI Label on the pod’s SSH server and venv', () => {
       ]);
       const start = await shell.run(startScript(settings, false));
       expect(start.code).toBe(0);
-      expect(markers(start.stdout)).toEqual([`@@monai-pod-bot server=kept pid=${pid}`]);
+      expect(markers(start.stdout)).toEqual([`@@monai-pod-bot gate=kept pid=${pod.gatePid()}`, `@@monai-pod-bot server=kept pid=${pid}`]);
     } finally {
       shell.close();
     }

@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isBotError } from '../../src/errors.js';
-import { installScript, parseMarker, probeScript, serverScript, shellQuote, startScript, tailScript, watchScript, type ScriptSettings } from '../../src/monai/setup-script.js';
+import { doctorScript } from '../../src/monai/doctor-script.js';
+import { GATE_SOURCE, gateConfig } from '../../src/monai/gate.js';
+import { gateScript, installScript, parseMarker, probeScript, serverScript, shellQuote, startScript, tailScript, watchScript, type ScriptSettings } from '../../src/monai/setup-script.js';
 
 const run = promisify(execFile);
 
@@ -13,6 +15,7 @@ const base: ScriptSettings = {
   models: ['deepgrow_2d', 'deepgrow_3d'],
   sam2: false,
   dicomwebUrl: 'http://pacs.lab.org:8042/dicom-web',
+  gate: { token: 'A0b1C2d3E4f5G6h7I8j9K0l1M2n3O4p5', blocked: ['/proxy/', 'POST /train/'] },
 };
 
 async function echoed(value: string): Promise<string> {
@@ -76,7 +79,8 @@ describe('the scripts for the pod', () => {
         "source '/workspace/venv/bin/activate'",
         "if [ -f '/workspace/.monai-pod-bot/dicomweb.env' ]; then . '/workspace/.monai-pod-bot/dicomweb.env'; fi",
         "export MONAI_LABEL_DICOMWEB_CACHE_PATH='/workspace/.cache/dicomweb'",
-        "exec monailabel start_server --app '/workspace/venv/radiology' --studies 'http://pacs.lab.org:8042/dicom-web' --conf models 'deepgrow_2d,deepgrow_3d' --conf sam2 false",
+        // On loopback: the exposed port 8000 is the gate's.
+        "exec monailabel start_server --app '/workspace/venv/radiology' --studies 'http://pacs.lab.org:8042/dicom-web' --conf models 'deepgrow_2d,deepgrow_3d' --conf sam2 false --host 127.0.0.1 --port 8001",
         '',
       ].join('\n'),
     );
@@ -108,8 +112,11 @@ describe('the scripts for the pod', () => {
     ['a URL with a space', { dicomwebUrl: 'http://pacs/dicom web' }],
     ['a non-http URL', { dicomwebUrl: 'file:///etc/passwd' }],
     ['a password with a newline', { dicomwebUsername: 'u', dicomwebPassword: 'a\nb' }],
+    ['a short gate token', { gate: { token: 'short', blocked: [] } }],
+    ['a gate token with a quote', { gate: { token: "A0b1C2d3E4f5G6h7I8j9K0l1M2n3O4p'", blocked: [] } }],
+    ['a blocked route with a shell', { gate: { token: 'A0b1C2d3E4f5G6h7I8j9K0l1M2n3O4p5', blocked: ['/proxy/$(id)'] } }],
   ])('refuses %s', (_what, patch) => {
-    for (const build of [probeScript, installScript, (settings: ScriptSettings) => startScript(settings, false)]) {
+    for (const build of [probeScript, installScript, (settings: ScriptSettings) => startScript(settings, false), (settings: ScriptSettings) => gateScript(settings, false)]) {
       try {
         build({ ...base, ...patch } as ScriptSettings);
         expect.unreachable();
@@ -117,6 +124,26 @@ describe('the scripts for the pod', () => {
         expect(isBotError(error, 'INPUT_INVALID')).toBe(true);
       }
     }
+  });
+
+  it('starts the gate in functions of its own: valid bash, its config root-only, the token only where the gate needs it', async () => {
+    const token = base.gate.token;
+    for (const script of [gateScript(base, false), gateScript(base, true), startScript(base, false)]) {
+      await run('bash', ['-n', '-c', script]);
+      expect(script).toContain('ensure_gate');
+      expect(script).toContain("( umask 077\n    cat > '/workspace/.monai-pod-bot/gate.json.next' <<'MONAI_POD_BOT_GATE_CONFIG'");
+      expect(script).toContain(`"token":"${token}"`);
+      expect(script).toContain("cat > '/workspace/.monai-pod-bot/gate.py' <<'MONAI_POD_BOT_GATE_SOURCE'");
+    }
+    expect(GATE_SOURCE.split('\n')).not.toContain('MONAI_POD_BOT_GATE_SOURCE');
+    // The probe and the doctor compare only the configuration's digest: the token stays off those scripts.
+    const { digest } = gateConfig(base.gate);
+    for (const script of [probeScript(base), doctorScript('/workspace', base.dicomwebUrl, digest)]) {
+      expect(script).toContain(`"digest":"${digest}"`);
+      expect(script).not.toContain(token);
+    }
+    expect(gateConfig({ ...base.gate, blocked: ['/proxy/'] }).digest).not.toBe(digest);
+    expect(gateConfig({ ...base.gate, token: 'B0b1C2d3E4f5G6h7I8j9K0l1M2n3O4p5' }).digest).not.toBe(digest);
   });
 
   it('builds the watch and log scripts as valid bash with bounded sizes', async () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { BotError } from '../../src/errors.js';
 import type { InfoAnswer } from '../../src/monai/api.js';
-import type { ServerFacts, VolumeFacts, WatchFacts } from '../../src/monai/on-pod.js';
+import type { GateFacts, ServerFacts, VolumeFacts, WatchFacts } from '../../src/monai/on-pod.js';
 import { decide, type DecideLimits, type Step } from '../../src/pod/decide.js';
 import type { DesiredState } from '../../src/pod/desired.js';
-import { apiUrl, podEndpoints } from '../../src/pod/endpoints.js';
+import { apiUrl, podEndpoints, secretUrl } from '../../src/pod/endpoints.js';
 import { freshMemory, type ReconcileMemory } from '../../src/pod/memory.js';
 import type { MonaiObservation, Observation } from '../../src/pod/observation.js';
 import type { Pod } from '../../src/runpod/api.js';
@@ -59,25 +59,34 @@ function desired(fields: Partial<DesiredState> = {}): DesiredState {
   };
 }
 
+const OURS = 'install0000000000000001';
+/** The bot's installation: pods carry its mark; `adopted` lists pods an admin adopted. */
+const ownership = (adopted: string[] = []) => ({ installationId: OURS, adopted: new Set(adopted) });
+const mark = { MONAI_POD_BOT_OWNER: OURS };
+
 function observe(fields: Partial<Observation> = {}): Observation {
-  return { at: NOW, pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod() }, namesakes: null, stopped: new Map(), monai: null, unconfirmedDeploy: null, runpodLog: null, ...fields };
+  return { at: NOW, pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod() }, namesakes: null, stopped: new Map(), monai: null, unconfirmedDeploy: null, runpodLog: null, ownership: ownership(['pinnedpod00001']), ...fields };
 }
 
 function memory(fields: Partial<ReconcileMemory> = {}): ReconcileMemory {
   return { ...freshMemory(7), readyAt: NOW - MIN, ...fields };
 }
 
-const infoOk = (models = ['deepgrow_2d', 'deepgrow_3d']): InfoAnswer => ({
+const DIGEST = 'gatedigest0000000000000a';
+const infoOk = (models = ['deepgrow_2d', 'deepgrow_3d'], gate: string | null = DIGEST): InfoAnswer => ({
   kind: 'ok',
   info: { name: 'MONAILabel', version: '0.8.5', models, device: ['NVIDIA GeForce RTX 4090'], studies: 7, labelled: 0, labelTags: {} },
+  gate,
 });
 const refused: InfoAnswer = { kind: 'unreachable', reason: 'ECONNREFUSED' };
 const installed: VolumeFacts = { python: { usable: true, version: '3.11.7' }, venv: true, installedVersion: '0.8.5', apps: ['radiology', 'monaibundle'] };
 const serverUp: ServerFacts = { running: true, pid: 42, settingsMatch: true };
 const serverDown: ServerFacts = { running: false, pid: null, settingsMatch: false };
+const gateUp: GateFacts = { running: true, pid: 43, settingsMatch: true, failure: null };
+const URL = 'http://127.0.0.1:41000/S3cretS3cretS3cretS3cret0123/';
 
 function monai(fields: Partial<MonaiObservation> = {}): MonaiObservation {
-  return { endpoints: podEndpoints(pod())!, info: refused, ssh: { kind: 'connected' }, volume: installed, server: serverUp, watch: null, ...fields };
+  return { endpoints: podEndpoints(pod())!, url: URL, gateDigest: DIGEST, info: refused, ssh: { kind: 'connected' }, volume: installed, server: serverUp, gate: gateUp, watch: null, ...fields };
 }
 
 const watching = (fields: Partial<WatchFacts>): WatchFacts => ({ failure: null, phase: null, tail: ['line one', 'line two'], ...fields });
@@ -100,7 +109,24 @@ function summary(step: Step): string {
 describe('decide: the pod half (desired running)', () => {
   const cases: [string, Partial<DesiredState>, Partial<Observation>, Partial<ReconcileMemory>, string][] = [
     ['no pod id, no pod of the name: deploy on the first GPU type', { podId: null }, { pod: { kind: 'unpinned' }, namesakes: [] }, {}, 'act deploy NVIDIA GeForce RTX 4090'],
-    ['no pod id, a pod of the name exists: adopt it, never a second', { podId: null }, { pod: { kind: 'unpinned' }, namesakes: [pod({ id: 'existing00001', desiredStatus: 'EXITED' })] }, {}, 'act pin existing00001'],
+    ['no pod id, the bot\'s own pod of the name exists (its pin was lost): take it up again, never a second', { podId: null }, { pod: { kind: 'unpinned' }, namesakes: [pod({ id: 'existing00001', desiredStatus: 'EXITED', env: mark })] }, {}, 'act pin existing00001'],
+    ['no pod id, a pod an admin adopted: take it up', { podId: null }, { pod: { kind: 'unpinned' }, namesakes: [pod({ id: 'adopted000001' })], ownership: ownership(['adopted000001']) }, {}, 'act pin adopted000001'],
+    [
+      'no pod id, only someone else\'s pod of the name (no mark): never configured, no second pod unasked',
+      { podId: null },
+      { pod: { kind: 'unpinned' }, namesakes: [pod({ id: 'stranger00001', env: { MONAI_POD_BOT_OWNER: 'another-installation' } })] },
+      {},
+      'fail POD_NOT_OURS',
+    ],
+    [
+      'the bot\'s pod and a stranger\'s of the same name: the bot\'s own',
+      { podId: null },
+      { pod: { kind: 'unpinned' }, namesakes: [pod({ id: 'stranger00001' }), pod({ id: 'existing00001', env: mark })] },
+      {},
+      'act pin existing00001',
+    ],
+    ['a pinned pod that is neither marked nor adopted: not touched, not resumed', {}, { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ desiredStatus: 'EXITED' }) }, ownership: ownership() }, {}, 'fail POD_NOT_OURS'],
+    ['a pinned pod with the bot\'s mark: resumed', {}, { pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: pod({ desiredStatus: 'EXITED', env: mark }) }, ownership: ownership() }, {}, 'act resume pinnedpod00001'],
     ['a new pod asked for: deploy although a pod of the name exists', { podId: null, newPod: true }, { pod: { kind: 'unpinned' }, namesakes: [pod({ id: 'existing00001' })] }, {}, 'act deploy NVIDIA GeForce RTX 4090'],
     [
       'deploy answer lost: look for its pod by the nonce, never deploy again',
@@ -211,13 +237,33 @@ describe('decide: the pod half (desired running)', () => {
   it('reads the public tcp mappings, ignoring private duplicates and http entries', () => {
     const endpoints = podEndpoints(pod())!;
     expect(apiUrl(endpoints.api)).toBe('http://127.0.0.1:41000');
+    expect(secretUrl(endpoints.api, 'S3cret')).toBe('http://127.0.0.1:41000/S3cret/');
     expect(endpoints.ssh).toEqual({ host: '127.0.0.1', port: 41001 });
+  });
+
+  it('a mapping whose IP or port does not parse is no mapping: the pod is not ready', () => {
+    const ports = (ip: string, publicPort: number) => [
+      { ip, isIpPublic: true, privatePort: 8000, publicPort, type: 'tcp' },
+      { ip: '127.0.0.1', isIpPublic: true, privatePort: 22, publicPort: 41001, type: 'tcp' },
+    ];
+    for (const [ip, port] of [['127.0.0.1/evil', 41000], ['<!channel>', 41000], ['example.org', 41000], ['127.0.0.1', 70000], ['127.0.0.1', 41000.5], ['127.0.0.1', 0]] as const) {
+      const odd = pod({ runtime: { uptimeSeconds: 5, gpus: [], ports: ports(ip, port) } });
+      expect(podEndpoints(odd), `${ip}:${port}`).toBeNull();
+      expect(summary(decide({ desired: desired(), observation: observe({ pod: { kind: 'pinned', podId: 'pinnedpod00001', pod: odd } }), memory: memory(), now: NOW, limits }))).toBe('wait PortsMapped WaitingForPorts');
+    }
+    expect(podEndpoints(pod({ runtime: { uptimeSeconds: 5, gpus: [], ports: ports('::1', 41000) } }))?.api).toEqual({ host: '::1', port: 41000 });
+    expect(apiUrl({ host: '::1', port: 41000 })).toBe('http://[::1]:41000');
   });
 });
 
 describe('decide: the MONAI Label half (pod running, ports mapped)', () => {
   const cases: [string, Partial<DesiredState>, Partial<MonaiObservation>, Partial<ReconcileMemory>, string][] = [
-    ['/info/ serves the models: done, no SSH', {}, { info: infoOk(), ssh: { kind: 'not-needed' }, volume: null, server: null }, {}, 'done'],
+    ['/info/ serves the models through the gate: done, no SSH', {}, { info: infoOk(), ssh: { kind: 'not-needed' }, volume: null, server: null, gate: null }, {}, 'done'],
+    ['the gate is down (port refused), MONAI Label runs: start the gate', {}, { info: refused, gate: { running: false, pid: null, settingsMatch: false, failure: null } }, {}, 'act start-gate'],
+    ['the gate runs with another token (old URL): restart the gate', {}, { info: { kind: 'error', status: 404, detail: '' }, gate: { ...gateUp, settingsMatch: false } }, {}, 'act start-gate'],
+    ['/info/ answers, but through an old gate (other digest): restart the gate', {}, { info: infoOk(undefined, 'olddigest'), gate: { ...gateUp, settingsMatch: false } }, {}, 'act start-gate'],
+    ['/info/ answers with no gate in front (MONAI Label on the public port): start the gate', {}, { info: infoOk(undefined, null), gate: { running: false, pid: null, settingsMatch: false, failure: null } }, {}, 'act start-gate'],
+    ['the server is down too: the start script brings up both', {}, { server: serverDown, gate: { running: false, pid: null, settingsMatch: false, failure: null } }, {}, 'act start-server force=false'],
     ['SSH not up yet: wait', {}, { ssh: { kind: 'failed', error: new BotError('SSH_UNREACHABLE') }, volume: null, server: null }, { sshFailingSince: NOW - 5000 }, 'wait SshReachable Connecting'],
     ['SSH refused for longer than SSH_CONNECT_TIMEOUT: timeout', {}, { ssh: { kind: 'failed', error: new BotError('SSH_UNREACHABLE') }, volume: null, server: null }, { sshFailingSince: NOW - 4 * MIN }, 'timeout SshReachable SSH_UNREACHABLE'],
     ['the host key changed: fail at once', {}, { ssh: { kind: 'failed', error: new BotError('SSH_HOST_KEY_CHANGED') }, volume: null, server: null }, {}, 'fail SSH_HOST_KEY_CHANGED'],
@@ -251,7 +297,7 @@ describe('decide: the MONAI Label half (pod running, ports mapped)', () => {
   it('a reused server is reported as reused; a started one is not', () => {
     const reused = decide({ desired: desired(), observation: observe({ monai: monai({ info: infoOk(), ssh: { kind: 'not-needed' } }) }), memory: memory(), now: NOW, limits });
     const started = decide({ desired: desired(), observation: observe({ monai: monai({ info: infoOk() }) }), memory: memory({ serverStartedFor: 7 }), now: NOW, limits });
-    expect(reused.kind === 'done' && reused.result).toMatchObject({ reused: true, apiUrl: 'http://127.0.0.1:41000', models: ['deepgrow_2d', 'deepgrow_3d'] });
+    expect(reused.kind === 'done' && reused.result).toMatchObject({ reused: true, apiUrl: URL, models: ['deepgrow_2d', 'deepgrow_3d'] });
     expect(started.kind === 'done' && started.result.reused).toBe(false);
   });
 

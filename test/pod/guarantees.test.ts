@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../src/bot.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { eventually, RecordingSurface, runCommand, RUNPOD_APIS, startHarness as startHarnessFor, textOf, want, type Harness, type HarnessOptions } from '../helpers/harness.js';
+import { addOwnPod, eventually, RecordingSurface, runCommand, RUNPOD_APIS, startHarness as startHarnessFor, textOf, want, type Harness, type HarnessOptions } from '../helpers/harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -17,7 +17,7 @@ const ADMIN = { ADMIN_USER_IDS: 'U0ADMIN' };
 
 /** A pod of the lab's name that the bot started earlier and that is now stopped. */
 async function stoppedPod(h: Harness) {
-  const old = h.sim.addPod({ name: 'monai-label', desiredStatus: 'EXITED' });
+  const old = await addOwnPod(h, { name: 'monai-label', desiredStatus: 'EXITED' });
   await h.store.pods.set({ podName: 'monai-label', podId: old.id, startedBy: 'U0ALICE', startedAt: Date.now() - 86_400_000, startedChannel: 'C0LAB' });
   return old;
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SIM_GPU_TYPES } from '../../src/runpod/simulator/catalog.js';
 import { tutorialDeploy } from '../helpers/deploys.js';
-import { eventually, runCommand, RUNPOD_APIS, startHarness as startHarnessFor, want, type Harness, type HarnessOptions } from '../helpers/harness.js';
+import { addOwnPod, eventually, runCommand, RUNPOD_APIS, startHarness as startHarnessFor, want, type Harness, type HarnessOptions } from '../helpers/harness.js';
 
 let harness: Harness;
 
@@ -27,15 +27,18 @@ describe('starting the pod', () => {
     const view = await start(harness);
 
     expect(view.phase).toBe('succeeded');
-    expect(harness.sim.deployInputs).toEqual([tutorialDeploy(api, harness.sshKey.publicKey)]);
+    expect(harness.sim.deployInputs).toEqual([tutorialDeploy(api, harness.sshKey.publicKey, undefined, await harness.bot.installation.installationId())]);
     const pod = harness.sim.podByName('monai-label')!;
     const publicApi = pod.runtime!.ports.find((port) => port.privatePort === 8000 && port.isIpPublic)!;
-    expect(view.result?.apiUrl).toBe(`http://127.0.0.1:${publicApi.publicPort}`);
+    const { token } = await harness.bot.gate();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(view.result?.apiUrl).toBe(`http://127.0.0.1:${publicApi.publicPort}/${token}/`);
     expect(view.pod).toMatchObject({ id: pod.id, gpu: 'RTX 4090', costPerHr: 0.69, volumeGb: 30 });
     expect(view.conditions.map((condition) => [condition.type, condition.status])).toEqual([
       ['PodExists', 'True'],
       ['PodRunning', 'True'],
       ['PortsMapped', 'True'],
+      ['GateReady', 'True'],
       ['MonaiReady', 'True'],
     ]);
   });
@@ -51,13 +54,15 @@ describe('starting the pod', () => {
     expect(harness.sim.callsTo('resume')).toHaveLength(1);
     expect(harness.sim.deployInputs).toHaveLength(1);
     expect(second.pod?.id).toBe(podId);
-    expect(second.result?.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // A new port, the same secret path: a bookmark needs only the port changed.
+    const { token } = await harness.bot.gate();
+    expect(second.result?.apiUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/${token}/$`));
     expect(second.result?.apiUrl).not.toBe(first.result?.apiUrl);
   });
 
   it('reuses a pod that is already running with its ports mapped', async () => {
     harness = await startHarness();
-    const existing = harness.sim.addPod({ name: 'monai-label', desiredStatus: 'RUNNING' });
+    const existing = await addOwnPod(harness, { name: 'monai-label', desiredStatus: 'RUNNING' });
     await eventually(() => existing.runtime);
 
     const view = await start(harness);
@@ -93,7 +98,7 @@ describe('starting the pod', () => {
 
   it('reports a host without a free GPU at resume and offers retry or a new pod', async () => {
     harness = await startHarness();
-    const stopped = harness.sim.addPod({ name: 'monai-label', gpuType: gpu('NVIDIA GeForce RTX 4090') });
+    const stopped = await addOwnPod(harness, { name: 'monai-label', gpuType: gpu('NVIDIA GeForce RTX 4090') });
     harness.sim.setHostFull(stopped.id, true);
 
     const view = await start(harness);
@@ -106,7 +111,7 @@ describe('starting the pod', () => {
 
   it('deploys a second pod only when asked for a new pod, keeping the stranded one', async () => {
     harness = await startHarness();
-    const stopped = harness.sim.addPod({ name: 'monai-label' });
+    const stopped = await addOwnPod(harness, { name: 'monai-label' });
     harness.sim.setHostFull(stopped.id, true);
 
     const view = await start(harness, { newPod: true });
@@ -156,7 +161,7 @@ describe('starting the pod', () => {
 
   it('does not take a stopped pod’s stale runtime for readiness', async () => {
     harness = await startHarness();
-    const stopped = harness.sim.addPod({
+    const stopped = await addOwnPod(harness, {
       name: 'monai-label',
       runtime: {
         startedAt: Date.now() - 60_000,

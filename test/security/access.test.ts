@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { allowedCommands, authorize } from '../../src/commands/access.js';
 import { buttonClick, signedAction, signedCommand, slashCommand } from '../helpers/fake-slack.js';
-import { eventually, runCommand, startHarness, type Harness } from '../helpers/harness.js';
+import { addOwnPod, eventually, runCommand, startHarness, type Harness } from '../helpers/harness.js';
 import { startSlackWorld, type SlackWorld } from '../helpers/slack-app.js';
 
 const settings = { channels: ['C0LAB'], users: ['U0ALICE', 'U0BOB'], admins: ['U0ADMIN'] };
@@ -68,7 +68,7 @@ describe('access through the bot', () => {
 
   it('lets only an admin terminate, and only after a confirmation button', async () => {
     harness = await startHarness({ env });
-    const pod = harness.sim.addPod({ name: 'monai-label', volumeInGb: 30 });
+    const pod = await addOwnPod(harness, { name: 'monai-label', volumeInGb: 30 });
 
     const member = await runCommand(harness, 'terminate confirmed', undefined, { user: 'U0ALICE', origin: 'button' });
     expect(member.text).toContain('Only the bot’s admins can run `/monai terminate`');

@@ -295,7 +295,7 @@ describe('through the signed HTTP receiver', () => {
     expect(String(reply.body['text'])).toContain('Only the bot’s admins can run `/monai terminate`. Ask <@U0ADMIN>.');
     await running.settle();
     expect(harness.sim.pods.has(pod.id)).toBe(true);
-    expect(harness.sim.callsTo('podTerminate')).toHaveLength(0);
+    expect(harness.sim.callsTo('terminate')).toHaveLength(0);
     expect(harness.logs()).toContain('request refused');
   });
 });

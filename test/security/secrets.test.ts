@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsoleSurface } from '../../src/console/console.js';
 import { createLogger } from '../../src/log.js';
+import { loadConfig } from '../../src/config/load.js';
 import { noticeMessage } from '../../src/messages/common.js';
 import { Redactor } from '../../src/redact.js';
 import { FakeSlack, fakeBotToken, SIGNING_SECRET, signedCommand, slashCommand } from '../helpers/fake-slack.js';
@@ -92,5 +93,43 @@ describe('secrets', () => {
     expect(scrubbed.blocks[0]?.text).toEqual({ type: 'mrkdwn', text: 'pw [redacted]' });
     expect(scrubbed.blocks[1]).toBe(leaky.blocks[1]);
     expect(leaky.blocks[0]?.text?.text).toBe('pw orthanc-password');
+  });
+
+  it('are caught Slack-escaped, quoted, backslash-escaped and inside URLs', () => {
+    const password = `0rth@nc p'ss<&>"\\x`;
+    const redactor = new Redactor([password]);
+    const forms = [
+      password,
+      password.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;'), // Slack mrkdwn
+      JSON.stringify(password).slice(1, -1), // a JSON string
+      JSON.stringify(password).slice(1, -1).replaceAll('<', '\\u003c').replaceAll('>', '\\u003e').replaceAll('&', '\\u0026'), // JSON with \u escapes
+      password.replaceAll("'", `'\\''`), // inside a single-quoted shell word
+      password.replace(/[^A-Za-z0-9]/g, (char) => `\\${char}`), // printf %q, Python repr
+      encodeURIComponent(password), // a URL
+      encodeURIComponent(password).toLowerCase(), // lower-case hex
+      new URLSearchParams({ p: password }).toString().slice(2), // a form: spaces as +
+      encodeURI(password), // a URL that kept what it could
+    ];
+    for (const form of forms) expect(redactor.redact(`before ${form} after`), form).toBe('before [redacted] after');
+    expect(redactor.redact(`http://orthanc:${encodeURIComponent(password)}@pacs/dicom-web`)).toBe('http://orthanc:[redacted]@pacs/dicom-web');
+  });
+
+  it('a secret shorter than 6 characters is a configuration error that names the variable', () => {
+    expect(() => loadConfig({ DICOMWEB_URL: 'http://pacs/dicom-web', DICOMWEB_USERNAME: 'orthanc', DICOMWEB_PASSWORD: 'pw12' })).toThrow(/DICOMWEB_PASSWORD: a secret shorter than 6 characters/);
+    // Every other secret's own pattern already asks for more than 6 characters.
+    expect(() => loadConfig({ DICOMWEB_URL: 'http://pacs/dicom-web', DICOMWEB_USERNAME: 'orthanc', DICOMWEB_PASSWORD: 'pw1234' })).not.toThrow();
+  });
+
+  it('the secret URL is shown in messages but never written to the log', () => {
+    let out = '';
+    const redactor = new Redactor([]);
+    const logger = createLogger({ level: 'debug', format: 'json', redactor, stream: new PassThrough().on('data', (chunk: Buffer) => (out += chunk.toString())) });
+    const token = 'S3cretPathS3cretPathS3cretPath00';
+    redactor.hideInLogs(token);
+    const message = noticeMessage(`Paste into 3D Slicer: http://127.0.0.1:41000/${token}/`);
+    expect(redactor.redactDeep(message)).toBe(message);
+    logger.info(`posted http://127.0.0.1:41000/${token}/`, { message });
+    expect(out).not.toContain(token);
+    expect(out).toContain('http://127.0.0.1:41000/[redacted]/');
   });
 });

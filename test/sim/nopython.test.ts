@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorScript } from '../../src/monai/doctor-script.js';
+import { gateConfig } from '../../src/monai/gate.js';
 import { installScript, MARKER, paths, probeScript, startScript, type ScriptSettings } from '../../src/monai/setup-script.js';
 import { installFakePython, writeNodeStandinWheel } from '../../src/sim/nopython/launcher.js';
 import { FakeOrthanc } from '../../src/sim/orthanc.js';
@@ -67,6 +68,7 @@ beforeAll(async () => {
     version: '0.8.5',
     models: ['deepgrow_2d', 'deepgrow_3d'],
     sam2: false,
+    gate: { token: 'nopython-gate-token-0123456789', blocked: ['/proxy/'] },
     dicomwebUrl: orthanc.url,
     dicomwebUsername: 'orthanc',
     dicomwebPassword: 'pacs pass',
@@ -145,7 +147,7 @@ describe('the bot’s setup script on a pod whose Python is the Node stand-in', 
   });
 
   it('answers the doctor’s checks from the pod', async () => {
-    const doctor = await onPod(doctorScript(settings.volume, settings.dicomwebUrl));
+    const doctor = await onPod(doctorScript(settings.volume, settings.dicomwebUrl, gateConfig(settings.gate).digest));
     expect(doctor.code).toBe(0);
     expect(markers(doctor.stdout)).toEqual([
       `${MARKER} check=process status=ok pid=${serverPid()}`,

@@ -4,7 +4,7 @@ import { blocksToText } from '../../src/messages/blocks.js';
 import type { StatusView } from '../../src/pod/status.js';
 import type { OperationRecord } from '../../src/store/store.js';
 import { buttonClick, FakeSlack, SIGNING_SECRET, signedAction, signedEvent } from '../helpers/fake-slack.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { eventually, runCommand, startHarness, want, type Harness } from '../helpers/harness.js';
 import { startSlack, type RunningSlack } from '../helpers/slack-app.js';
 
 const NOW = Date.parse('2026-11-28T15:00:00Z');
@@ -82,7 +82,9 @@ describe('App Home, mentions and DMs through Slack', () => {
   let running: RunningSlack;
   beforeEach(async () => {
     fake = await new FakeSlack().start();
-    harness = await startHarness({ env: { SLACK_BOT_TOKEN: 'xoxb-test-bot-token', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl } });
+    harness = await startHarness({
+      env: { SLACK_BOT_TOKEN: 'xoxb-test-bot-token', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, ALLOWED_USER_IDS: 'U0ALICE', ADMIN_USER_IDS: 'U0ADMIN' },
+    });
     running = await startSlack(harness, 'http');
   });
   afterEach(async () => {
@@ -127,5 +129,71 @@ describe('App Home, mentions and DMs through Slack', () => {
     expect(reply.args['channel']).toBe('D0ALICE');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+
+  /** A click on the Home tab as Slack sends it: a view container, no channel, no response_url. */
+  function homeClick(command: string, user: string, hash = 'h1') {
+    const click: Record<string, unknown> = { ...buttonClick(fake, command, user), container: { type: 'view', view_id: 'V1' }, view: { id: 'V1', type: 'home', hash } };
+    delete click['channel'];
+    delete click['response_url'];
+    delete click['message'];
+    return click;
+  }
+
+  it('shows the URL to people who may use the bot and not to the others', async () => {
+    await runCommand(harness, 'start');
+    const { token } = await harness.bot.gate();
+    await signedEvent(running.url, { type: 'app_home_opened', user: 'U0ALICE', channel: 'D0ALICE', tab: 'home' });
+    await signedEvent(running.url, { type: 'app_home_opened', user: 'U0MALLORY', channel: 'D0MALLORY', tab: 'home' });
+    const views = await fake.waitFor(() => (fake.callsTo('views.publish').length === 2 ? fake.callsTo('views.publish') : undefined));
+    const forUser = (user: string) => JSON.stringify(views.find((call) => call.args['user_id'] === user)!.args['view']);
+    expect(forUser('U0ALICE')).toContain(`/${token}/`);
+    expect(forUser('U0ALICE')).toContain('Stop the pod');
+    expect(forUser('U0MALLORY')).not.toContain(token);
+    expect(forUser('U0MALLORY')).not.toContain('Stop the pod');
+    expect(forUser('U0MALLORY')).not.toContain('Recent actions');
+    expect(forUser('U0MALLORY')).toContain('Running');
+    expect(forUser('U0MALLORY')).toContain('Ask <@U0ADMIN> to add you');
+  });
+
+  it('answers a refused Home click, which has no response_url, in a DM', async () => {
+    expect((await signedAction(running.url, homeClick('start', 'U0MALLORY'))).status).toBe(200);
+    const dm = await fake.waitFor(() => fake.callsTo('chat.postMessage')[0]);
+    await running.settle();
+    expect(dm.args['channel']).toBe('U0MALLORY');
+    expect(JSON.stringify(dm.args['blocks'])).toContain('You are not on the list of people who may use this bot');
+    expect(fake.responses).toEqual([]);
+    expect(harness.sim.deployInputs).toEqual([]);
+    expect(harness.logs()).not.toContain('respond is not a function');
+  });
+
+  it('answers “already under way” and “already used” on the Home tab in a DM too', async () => {
+    // The pod's container never comes up while the test looks: the first start stays under way.
+    harness.sim.runtimeDelayMs = 600_000;
+    await signedAction(running.url, homeClick('start', 'U0ALICE', 'first'));
+    await eventually(() => harness.bot.reconciler.active);
+    await signedAction(running.url, homeClick('start', 'U0ALICE', 'second'));
+    await signedAction(running.url, homeClick('start', 'U0ALICE', 'second'));
+    const dmWith = (text: string) => fake.callsTo('chat.postMessage').find((call) => JSON.stringify(call.args).includes(text));
+    const underWay = await fake.waitFor(() => dmWith('already under way'));
+    const used = await fake.waitFor(() => dmWith('already used'));
+    expect([underWay.args['channel'], used.args['channel']]).toEqual(['U0ALICE', 'U0ALICE']);
+    expect(fake.responses).toEqual([]);
+    await want(harness, 'stop');
+  });
+});
+
+describe('the App Home tab for someone the bot refuses', () => {
+  it('shows the state only: no URL, no buttons, no history, and whom to ask', () => {
+    const view = homeView(status({ apiUrl: 'http://127.0.0.1:41000/S3cretS3cretS3cretS3cret0123/' }), [record('start', 'U0ALICE', 60, 'succeeded')], NOW, 'UTC', 'You are not on the list of people who may use this bot. Ask <@U0ADMIN> to add you (ALLOWED_USER_IDS).');
+    const text = blocksToText(view.blocks);
+    expect(text.split('\n')).toEqual([
+      'MONAI LABEL POD: MONAI-LABEL',
+      '*State:* 🟢 Running',
+      '  · 🔒 You are not on the list of people who may use this bot. Ask <@U0ADMIN> to add you (ALLOWED_USER_IDS).',
+      '  · As of 15:00',
+    ]);
+    expect(JSON.stringify(view)).not.toContain('S3cret');
+    expect(view.blocks.some((block) => block.type === 'actions')).toBe(false);
   });
 });

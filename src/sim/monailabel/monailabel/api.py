@@ -23,7 +23,7 @@ class Html(str):
     """A text answer served as text/html rather than text/plain."""
 
 
-def route(state, method, parts, query, body):
+def route(state, method, parts, query, body, raw_query=""):
     head = parts[0] if parts else ""
     rest = parts[1:]
     if method == "GET" and not parts:
@@ -39,7 +39,20 @@ def route(state, method, parts, query, body):
     if head == "datastore" and method == "PUT" and rest == ["label"]:
         if not query.get("image"):
             return 422, _missing("image")
-        return 200, state.save_label(query["image"], query.get("tag", "final"))
+        return 200, state.save_label(query["image"], query.get("tag", "final"), len(body))
+    if head == "model" and len(rest) == 1:
+        if method == "PUT":
+            return 200, state.put_model(rest[0], body)
+        if method == "DELETE":
+            return 200, state.delete_model(rest[0])
+        if method == "GET" and os.path.exists(state.weights(rest[0])):
+            with open(state.weights(rest[0]), "rb") as handle:
+                return 200, handle.read()
+    if head == "proxy" and rest[:1] == ["dicom"] and len(rest) >= 3 and method in ("GET", "POST"):
+        if not state.remote:
+            return 404, {"detail": "Not Found"}
+        # /proxy/dicom/{qido,wado,stow}/<path>: every kind goes to the DICOMweb root here.
+        return state.proxy(method, "/".join(rest[2:]), raw_query, body)
     if head == "activelearning" and method == "POST" and len(rest) == 1:
         if rest[0] not in ("random", "first", "last"):
             return 404, {"detail": f"Strategy '{rest[0]}' not found"}

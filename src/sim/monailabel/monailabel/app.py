@@ -2,6 +2,7 @@
 
 import base64
 import datetime
+import hashlib
 import json
 import os
 import random
@@ -12,6 +13,7 @@ import urllib.request
 import uuid
 
 import monailabel
+from monailabel.logs import event
 
 ORGANS = ["spleen", "right kidney", "left kidney", "liver", "stomach", "aorta", "inferior vena cava"]
 ORGAN_IDS = {"spleen": 1, "right kidney": 2, "left kidney": 3, "liver": 6, "stomach": 7, "aorta": 8,
@@ -39,6 +41,11 @@ class DicomWebError(Exception):
     pass
 
 
+def image_block(image):
+    """64 KiB that repeat through an image's bytes: a test can check what arrived."""
+    return hashlib.sha256(image.encode("utf-8")).digest() * 2048
+
+
 def truthy(value):
     return str(value).strip().lower() in ("1", "true", "yes", "y", "on", "t")
 
@@ -53,6 +60,7 @@ class App:
         self.app_dir, self.studies, self.conf, self.log = app_dir, studies, conf, log
         self.remote = studies.startswith(("http://", "https://"))
         self.device = ["cpu"] if faults.get("cpuOnly") else [GPU]
+        self.image_bytes = int(faults.get("imageBytes", 1024 * 1024))
         missing = set(faults.get("missingModels") or [])
         self.infers = {}
         for name in models:
@@ -103,15 +111,8 @@ class App:
     def _fetch_series(self):
         request = urllib.request.Request(self.studies.rstrip("/") + "/series?Modality=CT",
                                          headers={"Accept": "application/dicom+json"})
-        user = os.environ.get("MONAI_LABEL_DICOMWEB_USERNAME")
-        password = os.environ.get("MONAI_LABEL_DICOMWEB_PASSWORD")
-        if user and password:
-            token = base64.b64encode(f"{user}:{password}".encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
-        # No proxies: the DICOMweb server in tests is on loopback.
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         try:
-            with opener.open(request, timeout=5) as response:
+            with _dicomweb_opener(request).open(request, timeout=5) as response:
                 if response.status == 204:  # DICOMweb's "no matches"
                     return []
                 if response.status != 200:
@@ -143,7 +144,7 @@ class App:
                           "labels": {tag: {"info": {"ts": ts}} for tag, ts in tags.items()}}
         return {"objects": out}
 
-    def save_label(self, image, tag):
+    def save_label(self, image, tag, size=0):
         with self._lock:
             self.labels.setdefault(image, {})[tag] = int(time.time())
         if not self.remote:
@@ -152,7 +153,39 @@ class App:
             with open(os.path.join(folder, image + ".nii.gz"), "wb") as handle:
                 handle.write(b"stand-in label\n")
         self.log.info("monailabel.endpoints.datastore", f"Saving Label for {image} for tag: {tag} by admin")
+        event("label", image=image, bytes=size)
         return {"image": image, "label": image}
+
+    # ---- models ----------------------------------------------------------------------------
+    def weights(self, model):
+        return os.path.join(self.app_dir, "model", f"pretrained_{model}.pt")
+
+    def put_model(self, model, data):
+        """PUT /model/{model}: replaces the weights that inference later loads with torch.load."""
+        os.makedirs(os.path.dirname(self.weights(model)), exist_ok=True)
+        with open(self.weights(model), "wb") as handle:
+            handle.write(data)
+        self.log.info("monailabel.endpoints.model", f"Model {model} replaced ({len(data)} bytes)")
+        event("model_put", model=model, bytes=len(data))
+        return {"model": model}
+
+    def delete_model(self, model):
+        if os.path.exists(self.weights(model)):
+            os.remove(self.weights(model))
+        event("model_delete", model=model)
+        return {}
+
+    # ---- DICOMweb proxy (endpoints/proxy.py) --------------------------------------------------
+    def proxy(self, method, path, query, body):
+        """/proxy/dicom/...: forwards to the DICOMweb server with the lab's credentials attached."""
+        url = self.studies.rstrip("/") + "/" + path + (("?" + query) if query else "")
+        request = urllib.request.Request(url, data=body if method == "POST" else None, method=method)
+        event("proxy", method=method, path=path)
+        try:
+            with _dicomweb_opener(request).open(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
 
     def next_sample(self, strategy):
         self.log.info("monailabel.endpoints.activelearning", f"Active Learning Request: {{'strategy': '{strategy}'}}")
@@ -241,6 +274,16 @@ class App:
             "train_stats": {},
             "datastore": self.stats(),
         }
+
+
+def _dicomweb_opener(request):
+    """Adds the lab's DICOMweb credentials to `request`; no proxies (the DICOMweb server in tests is on loopback)."""
+    user = os.environ.get("MONAI_LABEL_DICOMWEB_USERNAME")
+    password = os.environ.get("MONAI_LABEL_DICOMWEB_PASSWORD")
+    if user and password:
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def image_id(filename):

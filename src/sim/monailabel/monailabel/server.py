@@ -157,6 +157,11 @@ def _die_after(seconds, log):
 
 def _handler(state, log, faults):
     class Handler(BaseHTTPRequestHandler):
+        # Kept-alive connections, closed after 5 idle seconds, as uvicorn does.
+        protocol_version = "HTTP/1.1"
+        timeout = 5
+        disable_nagle_algorithm = True
+
         def version_string(self):
             return "uvicorn"
 
@@ -183,19 +188,24 @@ def _handler(state, log, faults):
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             body = self._body()
             parts = [p for p in url.path.split("/") if p]
+            if method in ("GET", "HEAD") and parts == ["datastore", "image"] and query.get("image"):
+                return self._image(method, query["image"])
             try:
-                status, payload = route(state, "GET" if method == "HEAD" else method, parts, query, body)
+                status, payload = route(state, "GET" if method == "HEAD" else method, parts, query, body, url.query)
             except radiology.DicomWebError as error:
                 status, payload = 500, {"detail": f"Failed to fetch series from DICOMweb: {error}"}
             except Exception as error:  # an API bug must answer 500, not kill the connection
                 log.error(UV, f"Exception in ASGI application: {type(error).__name__}: {error}")
                 status, payload = 500, {"detail": str(error)}
-            if isinstance(payload, str):
+            if isinstance(payload, bytes):
+                data, content_type = payload, "application/octet-stream"
+            elif isinstance(payload, str):
                 kind = "text/html" if isinstance(payload, Html) else "text/plain"
                 data, content_type = payload.encode("utf-8"), f"{kind}; charset=utf-8"
             else:
                 data, content_type = json.dumps(payload).encode("utf-8"), "application/json"
-            data = log.scrub(data.decode("utf-8")).encode("utf-8")
+            if not isinstance(payload, bytes):
+                data = log.scrub(data.decode("utf-8")).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
@@ -206,6 +216,21 @@ def _handler(state, log, faults):
                 # Once the answer is out: the process dies as an out-of-memory kill would end it.
                 self.wfile.flush()
                 threading.Thread(target=_die_after, args=(0.2, log), daemon=True).start()
+
+        def _image(self, method, image):
+            """Next Sample's download: the series as one volume, streamed (tens to hundreds of MB)."""
+            size = state.image_bytes
+            block = radiology.image_block(image)
+            log.info("monailabel.endpoints.datastore", f"Image download: {image}")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            sent = 0
+            while method == "GET" and sent < size:
+                piece = block[: min(len(block), size - sent)]
+                self.wfile.write(piece)
+                sent += len(piece)
 
         def _body(self):
             # Read the whole request body even when unused: unread bytes make the close reset the connection.
