@@ -24,6 +24,24 @@ const CLOUDFLARE_PAGE = `<!DOCTYPE html>
 <html><head><title>Access denied | api.runpod.io used Cloudflare to restrict access</title></head>
 <body><h1>Error 1010</h1><p>The owner of this website (api.runpod.io) has banned your access based on your browser's signature.</p></body></html>`;
 
+interface Compiled {
+  document: DocumentNode;
+  validationErrors: readonly GraphQLError[];
+}
+
+/** The bot sends the same few documents again and again: each is parsed and validated once. */
+const documentCache = new Map<string, Compiled>();
+
+function compile(query: string): Compiled {
+  const known = documentCache.get(query);
+  if (known) return known;
+  const document = parse(query);
+  const result = { document, validationErrors: validate(schema, document) };
+  if (documentCache.size >= 500) documentCache.clear();
+  documentCache.set(query, result);
+  return result;
+}
+
 function rootFields(document: DocumentNode): string[] {
   return document.definitions.flatMap((definition) =>
     definition.kind === Kind.OPERATION_DEFINITION
@@ -90,12 +108,13 @@ async function handle(sim: RunPodSimulator, root: object, request: http.Incoming
   } catch {
     return send(response, 400, { errors: [{ message: 'Request body is not valid JSON' }] });
   }
-  let document: DocumentNode;
+  let compiled: Compiled;
   try {
-    document = parse(String(body.query ?? ''));
+    compiled = compile(String(body.query ?? ''));
   } catch (error) {
     return send(response, 400, errorsBody([error as GraphQLError]));
   }
+  const { document, validationErrors } = compiled;
   const fields = rootFields(document);
   const record = { at: sim.clock.now(), fields, status: 200 };
   sim.calls.push(record);
@@ -110,7 +129,6 @@ async function handle(sim: RunPodSimulator, root: object, request: http.Incoming
     record.status = response.statusCode;
     return;
   }
-  const validationErrors = validate(schema, document);
   if (validationErrors.length > 0) {
     record.status = 400;
     return send(response, 400, errorsBody(validationErrors));
