@@ -15,9 +15,12 @@ export interface Figure {
   unit: string;
   target: string;
   ok: boolean;
+  /** A figure without a goal, shown for what it tells (never counted as missed). */
+  info?: boolean;
 }
 
 export function line(figure: Figure): string {
-  const value = Number.isInteger(figure.value) ? String(figure.value) : figure.value.toFixed(figure.value < 10 ? 2 : 1);
-  return `${figure.ok ? 'PASS' : 'FAIL'}  ${figure.name}: ${value}${figure.unit}  (target ${figure.target})`;
+  const value = Number.isNaN(figure.value) ? 'n/a' : Number.isInteger(figure.value) ? String(figure.value) : figure.value.toFixed(figure.value < 10 ? 2 : 1);
+  const verdict = figure.info ? 'INFO' : figure.ok ? 'PASS' : 'FAIL';
+  return `${verdict}  ${figure.name}: ${value}${figure.unit}  (${figure.info ? figure.target : `target ${figure.target}`})`;
 }
