@@ -17,6 +17,8 @@ export interface Figure {
   target: string;
   ok: boolean;
   missed?: string;
+  /** A figure without a goal, shown for what it tells (never counted as missed). */
+  info?: boolean;
 }
 
 /** A figure nothing could be measured for: reported as such, and the run goes on. */
@@ -25,7 +27,8 @@ export function missedFigure(name: string, target: string, why: string): Figure 
 }
 
 export function line(figure: Figure): string {
-  if (figure.value === null) return `MISS  ${figure.name}: not measured — ${figure.missed ?? 'no sample'}  (target ${figure.target})`;
+  if (figure.value === null || Number.isNaN(figure.value)) return `MISS  ${figure.name}: not measured — ${figure.missed ?? 'no sample'}  (target ${figure.target})`;
   const value = Number.isInteger(figure.value) ? String(figure.value) : figure.value.toFixed(figure.value < 10 ? 2 : 1);
-  return `${figure.ok ? 'PASS' : 'FAIL'}  ${figure.name}: ${value}${figure.unit}  (target ${figure.target})`;
+  const verdict = figure.info ? 'INFO' : figure.ok ? 'PASS' : 'FAIL';
+  return `${verdict}  ${figure.name}: ${value}${figure.unit}  (${figure.info ? figure.target : `target ${figure.target}`})`;
 }

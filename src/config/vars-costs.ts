@@ -20,7 +20,7 @@ export const COST_VARIABLES = {
   }),
   IDLE_MINUTES: spec({
     name: 'IDLE_MINUTES',
-    default: '60',
+    default: '30',
     doc: 'Minutes without MONAI Label activity, training or GPU use before the idle warning',
     schema: num(0.1, 1440),
   }),

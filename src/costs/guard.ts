@@ -124,10 +124,13 @@ export class CostGuard {
     const monai = await this.monaiSignal(pod, managed);
     const uptime = sample.uptimeSeconds;
     const busy = managed && this.deps.control.busy;
+    // A /monai start on a pod that already runs is over before the next sample: it still says someone wants it (never the bot's own restart).
+    const wish = managed ? this.deps.control.runningWish : null;
+    const asked = wish !== null && previous !== null && wish.at > previous.lastSampleAt && wish.by !== MONAI_WATCH_USER;
     const evaluation = evaluateIdle(
       pod.id,
       previous,
-      { at: now, running: pod.desiredStatus === 'RUNNING', startedAt: uptime !== null ? now - uptime * 1000 : null, gpuUtil: sample.gpuUtil, monai, busy },
+      { at: now, running: pod.desiredStatus === 'RUNNING', startedAt: uptime !== null ? now - uptime * 1000 : null, gpuUtil: sample.gpuUtil, monai, busy, asked },
       // Auto-stop applies to the bot's own pod; other pods are only reported.
       managed ? this.policy : { ...this.policy, autostop: 'off' },
     );

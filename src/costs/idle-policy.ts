@@ -3,6 +3,7 @@
  * a decision. Idle means no MONAI Label activity, no training and a GPU under the threshold, for
  * long enough, after a grace period. A MONAI Label that does not answer at all is no activity
  * (the pod bills for nothing); a signal that cannot be read pauses the clock, but not for ever.
+ * A person asking for the pod to run is activity.
  */
 
 export interface IdlePolicy {
@@ -59,6 +60,8 @@ export interface Observation {
   monai: MonaiSignal;
   /** An operation of the bot's own is under way on the pod (start, restart): busy by definition. */
   busy?: boolean;
+  /** A person asked for the pod to run since the previous sample (a start on a running pod ends between two samples). */
+  asked?: boolean;
 }
 
 export type IdleDecision =
@@ -103,6 +106,7 @@ export function newIdleState(podId: string, at: number, startedAt: number | null
 /** Why the pod counts as active in this sample, or null; undefined when a signal is unreadable. */
 function activityOf(state: IdleState, obs: Observation, policy: IdlePolicy): string | null | undefined {
   if (obs.busy) return 'the bot is working on it';
+  if (obs.asked) return 'someone asked for it to run';
   if (obs.monai.kind === 'read') {
     if (obs.monai.training) return 'training running';
     if (state.fingerprint !== null && obs.monai.fingerprint !== state.fingerprint) return obs.monai.lastEvent ?? 'MONAI Label activity';
@@ -116,9 +120,12 @@ function activityOf(state: IdleState, obs: Observation, policy: IdlePolicy): str
 
 export function evaluateIdle(podId: string, previous: IdleState | null, obs: Observation, policy: IdlePolicy): Evaluation {
   if (!obs.running) return { state: null, decision: previous ? { kind: 'gone' } : { kind: 'none' }, monai: null, idle: null, activity: null };
+  // The grace is for people to get going with a MONAI Label that answers: one that has not answered
+  // since the pod started (a failed install, a server that never started) gives nobody anything to do.
+  const graceMs = obs.monai.kind === 'down' && (previous?.fingerprint ?? null) === null ? 0 : policy.graceMs;
   const state: IdleState = previous
     ? { ...previous }
-    : newIdleState(podId, obs.at, obs.startedAt, policy, obs.monai.kind === 'read' ? obs.monai.fingerprint : null);
+    : newIdleState(podId, obs.at, obs.startedAt, { ...policy, graceMs }, obs.monai.kind === 'read' ? obs.monai.fingerprint : null);
   const activity = activityOf(state, obs, policy);
   let decision: IdleDecision = { kind: 'none' };
   const elapsed = Math.max(0, obs.at - state.lastSampleAt);
@@ -155,7 +162,7 @@ export function evaluateIdle(podId: string, previous: IdleState | null, obs: Obs
     state.monaiDownReported = false;
   }
   state.lastSampleAt = obs.at;
-  if (obs.startedAt !== null) state.idleSince = Math.max(state.idleSince, obs.startedAt + policy.graceMs);
+  if (obs.startedAt !== null) state.idleSince = Math.max(state.idleSince, obs.startedAt + graceMs);
   if (state.keptUntil !== null) {
     // Kept: idle time counts only from the end of the keep.
     state.idleSince = Math.max(state.idleSince, state.keptUntil);

@@ -19,6 +19,8 @@ export interface PodControl {
   readonly models: readonly string[] | null;
   /** What was last wished for the pod (null: nothing yet). */
   readonly lastWish: 'running' | 'stopped' | 'absent' | null;
+  /** Who last asked for the pod to run, and when (null: the last wish was not for it to run). */
+  readonly runningWish: { by: string; at: number } | null;
   readonly pendingDeploy: PendingDeploy | null;
   want(intent: Intent, requester: Requester): Promise<{ request: { done: Promise<OperationView> } }>;
   adoptLateDeploy(podId: string): Promise<void>;

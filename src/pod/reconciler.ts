@@ -113,6 +113,11 @@ export class PodReconciler {
     return this.state?.desired.phase ?? null;
   }
 
+  get runningWish(): { by: string; at: number } | null {
+    const desired = this.state?.desired;
+    return desired?.phase === 'running' ? { by: desired.requestedBy, at: desired.requestedAt } : null;
+  }
+
   /** The bot itself is bringing the pod up: busy by definition, never idle. */
   get busy(): boolean {
     return !this.settled && this.state?.desired.phase === 'running';

@@ -145,6 +145,21 @@ describe('the cost guard, on a fake clock', () => {
     expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('RUNNING');
   }, 60_000);
 
+  it('someone who runs /monai start during the countdown keeps the pod: the warning says so', async () => {
+    const w = await world();
+    await w.until(75);
+    expect(warnings(w.surface)).toHaveLength(1);
+    // Bob wants the URL two minutes before the stop; MONAI Label already answers, so his start is over at once.
+    w.clock.t = w.started + 78 * MINUTE;
+    const started = await runCommand(w.h, 'start', new RecordingSurface(), { user: 'U0BOB' });
+    expect(started.text).toContain('http://127.0.0.1');
+    await w.until(120);
+
+    expect(w.h.sim.pod(w.pod.id).desiredStatus).toBe('RUNNING');
+    expect(textOf(warnings(w.surface)[0]!.versions.at(-1)!)).toContain('(someone asked for it to run): not stopping.');
+    expect(warnings(w.surface)).toHaveLength(1);
+  }, 60_000);
+
   it('never stops an active annotator whose GPU looks idle', async () => {
     const w = await world();
     await w.until(300, () => standin!.infer());

@@ -82,6 +82,28 @@ describe('the idle policy', () => {
     expect(busy.activity).toBe('the bot is working on it');
   });
 
+  it('gives no grace to a MONAI Label that has not answered since the pod started, and the grace back once it answers', () => {
+    const down = { kind: 'down' as const, reason: 'MONAI Label does not answer' };
+    // A failed install or a server that never started: idle from the start, warned after IDLE_MINUTES, not GRACE + IDLE.
+    expect(run(80, () => ({ monai: down })).decisions).toEqual([
+      { minute: 60, kind: 'warn' },
+      { minute: 75, kind: 'stop' },
+      { minute: 80, kind: 'stop' },
+    ]);
+    // Slow to load, then answering: counted from the end of the grace, as for any start.
+    expect(run(80, (minute) => ({ monai: minute <= 10 ? down : read() })).decisions).toEqual([{ minute: 75, kind: 'warn' }]);
+  });
+
+  it('counts someone asking for the pod to run as activity: the countdown ends and the clock starts again', () => {
+    expect(run(150, (minute) => ({ asked: minute === 80 })).decisions).toEqual([
+      { minute: 75, kind: 'warn' },
+      { minute: 80, kind: 'cancel' },
+      { minute: 140, kind: 'warn' },
+    ]);
+    const result = evaluateIdle('pod', run(30, () => ({})).state, { at: 35 * MIN, running: true, startedAt: 0, gpuUtil: 0, monai: read(), asked: true }, policy);
+    expect(result.activity).toBe('someone asked for it to run');
+  });
+
   it('keeps the pod until the time chosen, then counts from there', () => {
     const warned = run(75, () => ({})).state!;
     const kept = keep(warned, 135 * MIN, 'U0BOB');

@@ -34,6 +34,24 @@ const GRAPHQL_OPERATIONS: Record<string, SimOperation> = {
   dataCenters: 'dataCenters',
 };
 
+interface Compiled {
+  document: DocumentNode;
+  validationErrors: readonly GraphQLError[];
+}
+
+/** The bot sends the same few documents again and again: each is parsed and validated once. */
+const documentCache = new Map<string, Compiled>();
+
+function compile(query: string): Compiled {
+  const known = documentCache.get(query);
+  if (known) return known;
+  const document = parse(query);
+  const result = { document, validationErrors: validate(schema, document) };
+  if (documentCache.size >= 500) documentCache.clear();
+  documentCache.set(query, result);
+  return result;
+}
+
 /** Field names selected directly under `selections`, following fragment spreads. */
 function selectedNames(document: DocumentNode, selections: readonly SelectionNode[]): string[] {
   return selections.flatMap((selection) => {
@@ -98,12 +116,13 @@ async function handle(sim: RunPodSimulator, root: object, request: http.Incoming
   } catch {
     return send(response, 400, { errors: [{ message: 'Request body is not valid JSON' }] });
   }
-  let document: DocumentNode;
+  let compiled: Compiled;
   try {
-    document = parse(String(body.query ?? ''));
+    compiled = compile(String(body.query ?? ''));
   } catch (error) {
     return send(response, 400, errorsBody([error as GraphQLError]));
   }
+  const { document, validationErrors } = compiled;
   const fields = rootFields(document);
   const record = { at: sim.clock.now(), api: 'graphql' as const, fields, status: 200 };
   sim.calls.push(record);
@@ -118,7 +137,6 @@ async function handle(sim: RunPodSimulator, root: object, request: http.Incoming
     record.status = response.statusCode;
     return;
   }
-  const validationErrors = validate(schema, document);
   if (validationErrors.length > 0) {
     record.status = 400;
     return send(response, 400, errorsBody(validationErrors));
