@@ -192,17 +192,6 @@ function resolveSeeAlso(topic: Topic, topics: readonly Topic[]): Topic[] {
     .slice(0, MAX_SEE_ALSO);
 }
 
-/** Every topic's score for a question, best first (ties in knowledge-base order); for debugging and tests. */
-export function rankTopics(question: string, topics: readonly Topic[] = TOPICS): { id: string; score: number }[] {
-  const words = tokenizeQuestion(question);
-  const wordSet = new Set(words);
-  const prepared = prepare(topics);
-  return prepared.topics
-    .map((candidate, index) => ({ id: candidate.topic.id, score: score(words, wordSet, candidate, prepared), index }))
-    .sort((a, b) => b.score - a.score || a.index - b.index)
-    .map(({ id, score: value }) => ({ id, score: Math.round(value * 100) / 100 }));
-}
-
 /** The topic that best answers a question, with its related topics; null when nothing fits. */
 export function matchTopic(question: string, topics: readonly Topic[] = TOPICS): TopicMatch | null {
   const id = asTopicId(question.slice(0, MAX_QUESTION_CHARS));
