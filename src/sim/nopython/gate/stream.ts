@@ -112,9 +112,10 @@ export async function writeAndDrain(socket: Socket, data: Buffer): Promise<void>
   await drain(socket);
 }
 
+/** Like asyncio's drain, it fails once the connection is lost, whether or not bytes are waiting. */
 export async function drain(socket: Socket): Promise<void> {
-  if (!socket.writableNeedDrain) return;
   if (socket.destroyed) throw new ConnectionBroken('closed');
+  if (!socket.writableNeedDrain) return;
   const ac = new AbortController();
   try {
     await Promise.race([once(socket, 'drain', { signal: ac.signal }), once(socket, 'close', { signal: ac.signal }).then(() => Promise.reject(new ConnectionBroken('closed')))]);
