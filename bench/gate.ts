@@ -38,7 +38,7 @@ export async function gateOverhead(): Promise<Figure[]> {
   const dir = await mkdtemp(join(tmpdir(), 'monai-bench-gate-'));
   const standin = await startStandin(dir, { kind: 'python', faults: { imageBytes: BIG } });
   const token = randomBytes(24).toString('base64url');
-  const gate = await startGate({ upstreamPort: standin.port, token });
+  const gate = await startGate({ upstreamPort: standin.port, token, kind: 'python' });
   const routes = { direct: standin.url, gate: gate.base };
   const agents = { direct: new Agent({ keepAlive: true, maxSockets: 1 }), gate: new Agent({ keepAlive: true, maxSockets: 1 }) };
   const big = { direct: [] as number[], gate: [] as number[] };

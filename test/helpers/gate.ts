@@ -5,12 +5,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gateConfig } from '../../src/monai/gate.js';
+import { installFakePython } from '../../src/sim/nopython/launcher.js';
 import { CONTAINER_NET } from '../../src/sim/pod-host.js';
+import { COMPILED_NOPYTHON, podTools } from './pod-tools.js';
 import { freePort } from './sshd.js';
 
 const GATE = fileURLToPath(new URL('../../src/monai/gate.py', import.meta.url));
 
+/**
+ * Which `python` runs gate.py: CPython, or the no-Python stand-in's, which runs its Node twin
+ * (src/sim/nopython/gate/). The same tests hold both.
+ */
+export type GateKind = 'python' | 'node';
+
+/** The gates this run can exercise: the Node one always, gate.py under CPython where Python is. */
+export function gateKinds(): GateKind[] {
+  return podTools().choice.python.kind === 'python' ? ['python', 'node'] : ['node'];
+}
+
 export interface RunningGate {
+  kind: GateKind;
   port: number;
   root: string;
   /** The root plus the secret path segment, no trailing slash. */
@@ -22,16 +36,19 @@ export interface RunningGate {
 }
 
 /**
- * gate.py as the start script runs it, with the configuration the bot writes (listen 0.0.0.0:8000,
- * MONAI Label at 127.0.0.1:8001); the simulated container's network puts those ports on loopback.
+ * `python gate.py gate.json` as the start script runs it, with the configuration the bot writes
+ * (listen 0.0.0.0:8000, MONAI Label at 127.0.0.1:8001); the simulated container's network puts those
+ * ports on loopback. `kind` (default: CPython where this run has it) says whose python.
  */
-export async function startGate(options: { upstreamPort: number; token: string; blocked?: readonly string[] }): Promise<RunningGate> {
+export async function startGate(options: { upstreamPort: number; token: string; blocked?: readonly string[]; kind?: GateKind }): Promise<RunningGate> {
+  const kind = options.kind ?? gateKinds()[0]!;
   const dir = await mkdtemp(join(tmpdir(), 'monai-gate-'));
   const config = gateConfig({ token: options.token, blocked: options.blocked ?? ['/proxy/', '/ohif/', '/batch/'] });
   const file = join(dir, 'gate.json');
   await writeFile(file, config.json, { mode: 0o600 });
   const port = await freePort();
-  const child = spawn('python3', [GATE, file], {
+  const python = kind === 'python' ? 'python3' : await installFakePython(join(dir, 'bin'), COMPILED_NOPYTHON);
+  const child = spawn(python, [GATE, file], {
     env: { PATH: process.env['PATH'] ?? '', PYTHONPATH: CONTAINER_NET, PYTHONDONTWRITEBYTECODE: '1', SIMPOD_PORT_8000: String(port), SIMPOD_PORT_8001: String(options.upstreamPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -45,6 +62,7 @@ export async function startGate(options: { upstreamPort: number; token: string; 
   }
   const root = `http://127.0.0.1:${port}`;
   return {
+    kind,
     port,
     root,
     base: `${root}/${options.token}`,

@@ -1,12 +1,20 @@
+/**
+ * The gate as it runs on a pod, `python gate.py gate.json`: under CPython where this machine has
+ * Python, and always under the no-Python stand-in's python, which runs gate.py's Node twin
+ * (src/sim/nopython/gate/). One suite for both, so the two cannot drift apart; each in front of the
+ * MONAI Label stand-in of its own world (the Python one, or the Node one).
+ */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawExchange, startGate, type RunningGate } from '../helpers/gate.js';
+import { GATE_SOURCE } from '../../src/monai/gate.js';
+import { MIRRORED_GATE_SHA256 } from '../../src/sim/nopython/gate/main.js';
+import { gateKinds, rawExchange, startGate, type RunningGate } from '../helpers/gate.js';
 import { startStandin, type Standin } from '../helpers/standin.js';
 
 const TOKEN = randomBytes(24).toString('base64url');
@@ -27,7 +35,14 @@ function events(standin: Standin): { event: string; bytes?: number; model?: stri
   return existsSync(standin.events) ? readFileSync(standin.events, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string }) : [];
 }
 
-describe('the gate in front of MONAI Label (gate.py against the stand-in)', () => {
+const WHOSE = { python: 'gate.py under CPython, in front of the Python stand-in', node: 'gate.py under the no-Python stand-in (its Node twin), in front of the Node stand-in' };
+
+it('the Node twin was written against this very gate.py (change one, change the other)', () => {
+  const digest = createHash('sha256').update(GATE_SOURCE).digest('hex');
+  expect(digest, 'src/monai/gate.py changed: bring src/sim/nopython/gate/ in step, then set MIRRORED_GATE_SHA256 to this').toBe(MIRRORED_GATE_SHA256);
+});
+
+describe.each(gateKinds())('the gate in front of MONAI Label (%s)', (kind) => {
   let dir: string;
   let standin: Standin;
   let gate: RunningGate;
@@ -35,8 +50,8 @@ describe('the gate in front of MONAI Label (gate.py against the stand-in)', () =
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'monai-gate-test-'));
-    standin = await startStandin(dir, { kind: 'python', faults: { imageBytes: IMAGE_BYTES } });
-    gate = await startGate({ upstreamPort: standin.port, token: TOKEN, blocked: ['/proxy/', 'POST /train/'] });
+    standin = await startStandin(dir, { kind, faults: { imageBytes: IMAGE_BYTES } });
+    gate = await startGate({ upstreamPort: standin.port, token: TOKEN, blocked: ['/proxy/', 'POST /train/'], kind });
     weights = join(standin.app, 'model', 'pretrained_deepgrow_2d.pt');
   }, 60_000);
 
@@ -44,6 +59,12 @@ describe('the gate in front of MONAI Label (gate.py against the stand-in)', () =
     await gate?.close();
     standin?.kill();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it(`is ${WHOSE[kind]}, and says where it listens and what it blocks`, () => {
+    expect(gate.output()).toMatch(
+      /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] listening on 0\.0\.0\.0:8000, forwarding the secret path to 127\.0\.0\.1:8001; blocked: PUT \/model\/, DELETE \/model\/, \/proxy\/, POST \/train\/\n$/,
+    );
   });
 
   it('without the secret: a bare 404 for every page MONAI Label has, and nothing reaches it', async () => {
@@ -142,9 +163,9 @@ describe('the gate in front of MONAI Label (gate.py against the stand-in)', () =
   });
 });
 
-describe('the gate with MONAI Label behind it down, or redirecting', () => {
+describe.each(gateKinds())('the %s gate with MONAI Label behind it down, redirecting or closing', (kind) => {
   it('answers 502 to the holder of the secret and a bare 404 to everyone else', async () => {
-    const gate = await startGate({ upstreamPort: 9, token: TOKEN });
+    const gate = await startGate({ upstreamPort: 9, token: TOKEN, kind });
     try {
       const inside = await fetch(`${gate.base}/info/`);
       expect(inside.status).toBe(502);
@@ -161,11 +182,48 @@ describe('the gate with MONAI Label behind it down, or redirecting', () => {
       else res.writeHead(200, { 'content-length': '2' }).end('ok');
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const gate = await startGate({ upstreamPort: (upstream.address() as AddressInfo).port, token: TOKEN });
+    const gate = await startGate({ upstreamPort: (upstream.address() as AddressInfo).port, token: TOKEN, kind });
     try {
       const response = await fetch(`${gate.base}/info`, { redirect: 'manual' });
       expect(response.status).toBe(307);
       expect(response.headers.get('location')).toBe(`${gate.base}/info/`);
+    } finally {
+      await gate.close();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
+
+  it('sends a request without a body once more when MONAI Label closed the kept-alive connection under it; one with a body, never', async () => {
+    // Answers the first request on each connection and closes on the second, as a server whose idle timeout crosses it.
+    const connections: string[][] = [];
+    const upstream = createNetServer((socket) => {
+      const seen: string[] = [];
+      connections.push(seen);
+      let buffer = '';
+      socket.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString('latin1');
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        seen.push(buffer.slice(0, buffer.indexOf('\r\n')));
+        buffer = '';
+        if (seen.length === 1) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        else socket.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const gate = await startGate({ upstreamPort: (upstream.address() as AddressInfo).port, token: TOKEN, kind });
+    try {
+      const retried = await rawExchange(gate.port, [request('GET', `/${TOKEN}/info/`), request('GET', `/${TOKEN}/datastore/`)]);
+      expect(retried.responses.map((response) => [response.status, response.body.toString(), response.headers['x-monai-pod-gate']])).toEqual([
+        [200, 'ok', gate.digest],
+        [200, 'ok', gate.digest],
+      ]);
+      expect(connections).toEqual([['GET /info/ HTTP/1.1', 'GET /datastore/ HTTP/1.1'], ['GET /datastore/ HTTP/1.1']]);
+
+      connections.length = 0;
+      const notRetried = await rawExchange(gate.port, [request('GET', `/${TOKEN}/info/`), request('PUT', `/${TOKEN}/datastore/label?image=s`, {}, 'label')]);
+      expect(notRetried.responses.map((response) => response.status)).toEqual([200]);
+      expect(connections).toEqual([['GET /info/ HTTP/1.1', 'PUT /datastore/label?image=s HTTP/1.1']]);
     } finally {
       await gate.close();
       await new Promise((resolve) => upstream.close(resolve));

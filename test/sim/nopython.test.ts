@@ -6,24 +6,27 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorScript } from '../../src/monai/doctor-script.js';
-import { gateConfig } from '../../src/monai/gate.js';
+import { GATE_SOURCE, gateConfig } from '../../src/monai/gate.js';
 import { installScript, MARKER, paths, probeScript, startScript, type ScriptSettings } from '../../src/monai/setup-script.js';
 import { installFakePython, writeNodeStandinWheel } from '../../src/sim/nopython/launcher.js';
 import { FakeOrthanc } from '../../src/sim/orthanc.js';
 import { eventually } from '../helpers/harness.js';
 import { COMPILED_NOPYTHON } from '../helpers/pod-tools.js';
-import { freePort } from '../helpers/sshd.js';
+import { freePorts } from '../helpers/sshd.js';
 
 let dir = '';
 let env: Record<string, string> = {};
 let orthanc: FakeOrthanc;
+/** The pod's port 8000 (the gate's) and 8001 (MONAI Label's, behind it) on this machine. */
 let port = 0;
+let internalPort = 0;
 let settings: ScriptSettings;
+const TOKEN = 'nopython-gate-token-0123456789';
 
 /** A script as the pod runs it: `bash -s` with the script on stdin and the pod's environment. */
 function onPod(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -42,10 +45,9 @@ function onPod(script: string): Promise<{ code: number | null; stdout: string; s
 
 const markers = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith(`${MARKER} `));
 
-function serverPid(): number | null {
-  const pidfile = paths(settings.volume).pidfile;
-  return existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) : null;
-}
+const pidIn = (pidfile: string): number | null => (existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) : null);
+const serverPid = () => pidIn(paths(settings.volume).pidfile);
+const gatePid = () => pidIn(paths(settings.volume).gatePidfile);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'monai-nopython-'));
@@ -53,7 +55,7 @@ beforeAll(async () => {
   await installFakePython(bin, COMPILED_NOPYTHON);
   await writeNodeStandinWheel(join(dir, 'wheels'), '0.8.5');
   orthanc = await new FakeOrthanc({ series: 4, username: 'orthanc', password: 'pacs pass' }).start();
-  port = await freePort();
+  [port, internalPort] = (await freePorts(2)) as [number, number];
   env = {
     // The stand-in's python3 comes first, so the script never meets a real Python on this machine.
     PATH: [bin, process.env['PATH'] ?? ''].join(delimiter),
@@ -61,6 +63,7 @@ beforeAll(async () => {
     PIP_NO_INDEX: '1',
     PIP_FIND_LINKS: join(dir, 'wheels'),
     SIMPOD_PORT_8000: String(port),
+    SIMPOD_PORT_8001: String(internalPort),
   };
   settings = {
     volume: join(dir, 'volume'),
@@ -68,7 +71,7 @@ beforeAll(async () => {
     version: '0.8.5',
     models: ['deepgrow_2d', 'deepgrow_3d'],
     sam2: false,
-    gate: { token: 'nopython-gate-token-0123456789', blocked: ['/proxy/'] },
+    gate: { token: TOKEN, blocked: ['/proxy/'] },
     dicomwebUrl: orthanc.url,
     dicomwebUsername: 'orthanc',
     dicomwebPassword: 'pacs pass',
@@ -76,10 +79,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const pid = serverPid();
-  if (pid) {
+  for (const pid of [serverPid(), gatePid()]) {
     try {
-      process.kill(-pid, 'SIGKILL');
+      if (pid) process.kill(-pid, 'SIGKILL');
     } catch {
       // already gone
     }
@@ -89,10 +91,10 @@ afterAll(async () => {
 });
 
 describe('the bot’s setup script on a pod whose Python is the Node stand-in', () => {
-  it('creates the venv, installs monailabel, downloads both apps and starts a server that serves /info/', async () => {
+  it('creates the venv, installs monailabel, downloads both apps, starts the gate and a server that serves /info/ through it', async () => {
     const probe = await onPod(probeScript(settings));
     expect(probe.stderr).toBe('');
-    expect(markers(probe.stdout)).toEqual([`${MARKER} python=ok version=3.11.9`, `${MARKER} venv=no installed=none`, `${MARKER} server=stopped`]);
+    expect(markers(probe.stdout)).toEqual([`${MARKER} python=ok version=3.11.9`, `${MARKER} venv=no installed=none`, `${MARKER} server=stopped`, `${MARKER} gate=stopped`]);
     const install = await onPod(installScript(settings));
     expect(install.stderr).toBe('');
     expect(install.code).toBe(0);
@@ -109,22 +111,33 @@ describe('the bot’s setup script on a pod whose Python is the Node stand-in', 
     ]);
     const first = await onPod(startScript(settings, false));
     expect(first.code).toBe(0);
-    expect(markers(first.stdout)).toEqual([`${MARKER} server=started pid=${serverPid()}`]);
+    expect(markers(first.stdout)).toEqual([`${MARKER} gate=started pid=${gatePid()}`, `${MARKER} server=started pid=${serverPid()}`]);
     expect(install.stdout).toContain('Successfully installed monailabel-0.8.5');
+    const { digest } = gateConfig(settings.gate);
     const info = await eventually(async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/info/`).catch(() => null);
-      return response?.ok ? ((await response.json()) as { version: string; models: object; datastore: { total: number } }) : undefined;
+      const response = await fetch(`http://127.0.0.1:${port}/${TOKEN}/info/`).catch(() => null);
+      if (!response?.ok) return undefined;
+      expect(response.headers.get('x-monai-pod-gate')).toBe(digest);
+      return (await response.json()) as { version: string; models: object; datastore: { total: number } };
     }, 30_000);
     expect(info.version).toBe('0.8.5');
     expect(Object.keys(info.models)).toEqual(['deepgrow_2d', 'deepgrow_3d', 'deepgrow_pipeline', 'Histogram+GraphCut', 'GMM+GraphCut']);
     expect(info.datastore.total).toBe(4);
+    // The public port without the secret: nothing; MONAI Label itself is on the container's 8001 only.
+    const bare = await fetch(`http://127.0.0.1:${port}/info/`);
+    expect(bare.status).toBe(404);
+    expect(await bare.text()).toBe('');
+    expect((await fetch(`http://127.0.0.1:${internalPort}/info/`)).status).toBe(200);
     const log = readFileSync(paths(settings.volume).log, 'utf8');
-    expect(log).toContain('Uvicorn running on http://0.0.0.0:8000');
+    expect(log).toContain('Uvicorn running on http://127.0.0.1:8001');
     expect(log).not.toContain('pacs pass');
+    const gateLog = readFileSync(paths(settings.volume).gateLog, 'utf8');
+    expect(gateLog).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] listening on 0\.0\.0\.0:8000, forwarding the secret path to 127\.0\.0\.1:8001; blocked: PUT \/model\/, DELETE \/model\/, \/proxy\/\n$/);
   });
 
-  it('runs again without a second install, download or server', async () => {
+  it('runs again without a second install, download, server or gate', async () => {
     const pid = serverPid();
+    const gate = gatePid();
     const probe = await onPod(probeScript(settings));
     expect(markers(probe.stdout)).toEqual([
       `${MARKER} python=ok version=3.11.9`,
@@ -132,6 +145,7 @@ describe('the bot’s setup script on a pod whose Python is the Node stand-in', 
       `${MARKER} app=radiology`,
       `${MARKER} app=monaibundle`,
       `${MARKER} server=running pid=${pid} settings=match`,
+      `${MARKER} gate=running pid=${gate} settings=match`,
     ]);
     const install = await onPod(installScript(settings));
     expect(install.code).toBe(0);
@@ -143,7 +157,7 @@ describe('the bot’s setup script on a pod whose Python is the Node stand-in', 
       `${MARKER} installed=0.8.5`,
     ]);
     const again = await onPod(startScript(settings, false));
-    expect(markers(again.stdout)).toEqual([`${MARKER} server=kept pid=${pid}`]);
+    expect(markers(again.stdout)).toEqual([`${MARKER} gate=kept pid=${gate}`, `${MARKER} server=kept pid=${pid}`]);
   });
 
   it('answers the doctor’s checks from the pod', async () => {
@@ -151,6 +165,7 @@ describe('the bot’s setup script on a pod whose Python is the Node stand-in', 
     expect(doctor.code).toBe(0);
     expect(markers(doctor.stdout)).toEqual([
       `${MARKER} check=process status=ok pid=${serverPid()}`,
+      `${MARKER} check=gate status=ok pid=${gatePid()} settings=match`,
       `${MARKER} check=dicomweb status=200 count=1`,
       expect.stringMatching(new RegExp(`^${MARKER} check=disk avail_kb=\\d+ total_kb=\\d+$`)),
     ]);
@@ -162,6 +177,28 @@ describe('the bot’s setup script on a pod whose Python is the Node stand-in', 
     expect(result.code).not.toBe(0);
     expect(markers(result.stdout)).toContain(`${MARKER} step=pip state=begin`);
     expect(result.stderr).toContain('ERROR: No matching distribution found for monailabel==9.9.9');
+  });
+
+  it('stops the gate on SIGTERM as gate.py does, saying so in its log', async () => {
+    const pid = gatePid()!;
+    process.kill(pid, 'SIGTERM');
+    await eventually(async () => (readFileSync(paths(settings.volume).gateLog, 'utf8').includes('] stopped\n') ? true : undefined), 30_000);
+    await expect(fetch(`http://127.0.0.1:${port}/${TOKEN}/info/`)).rejects.toThrow();
+    const restarted = await onPod(startScript(settings, false));
+    expect(markers(restarted.stdout)).toEqual([`${MARKER} gate=started pid=${gatePid()}`, `${MARKER} server=kept pid=${serverPid()}`]);
+    expect((await fetch(`http://127.0.0.1:${port}/${TOKEN}/info/`)).status).toBe(200);
+  });
+
+  it('runs only the gate.py its Node gate mirrors: any other is refused loudly, naming where to bring it in step', async () => {
+    const other = join(dir, 'other', 'gate.py');
+    await mkdir(join(dir, 'other'));
+    await writeFile(other, `${GATE_SOURCE}# one more line\n`);
+    const result = await onPod(`"${settings.volume}/venv/bin/python" ${other} ${paths(settings.volume).gateConfig}`);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`does not understand: python ${other} (a gate.py other than the one src/sim/nopython mirrors`);
+    const missing = await onPod(`"${settings.volume}/venv/bin/python" ${join(dir, 'absent.py')}`);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`python3: can't open file '${join(dir, 'absent.py')}': [Errno 2] No such file or directory\n`);
   });
 
   it('refuses loudly what its table does not know, naming the file to extend', async () => {

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { access, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -296,6 +297,69 @@ describe.each(standinKinds())('the %s MONAI Label stand-in', (kind) => {
       const appLog = await readFile(join(app, 'logs', 'app.log'), 'utf8');
       expect(appLog).toContain('Application startup complete.');
       expect(appLog).not.toContain(PASSWORD);
+    });
+
+    it('streams Next Sample’s image, serves and replaces weights, and proxies DICOMweb with the lab’s credentials, as 0.8.5 does', async () => {
+      const port = await freePort();
+      const events = join(work, 'files-events.jsonl');
+      const faults = join(work, 'faults-image.json');
+      const size = 3 * 1024 * 1024 + 5;
+      await writeFile(faults, JSON.stringify({ imageBytes: size }));
+      // An app of its own: its weights get replaced and deleted.
+      const own = await downloadApp('radiology');
+      const server = launch(serverArgs(own, dicomUrl, ['models', 'deepgrow_2d']), {
+        SIMPOD_PORT_8000: String(port),
+        MONAI_LABEL_DICOMWEB_USERNAME: USER,
+        MONAI_LABEL_DICOMWEB_PASSWORD: PASSWORD,
+        MONAILABEL_STANDIN_EVENTS: events,
+        MONAILABEL_STANDIN_FAULTS: faults,
+      });
+      await waitReady(server, port);
+      const eventsOf = async (kind: string) =>
+        (await readFile(events, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((event) => event['event'] === kind);
+
+      // 64 KiB of sha256(image id), repeated to the size the fault names.
+      const image = await fetch(`http://127.0.0.1:${port}/datastore/image?image=${SERIES[1]}`);
+      expect(image.headers.get('content-type')).toBe('application/octet-stream');
+      expect(image.headers.get('content-length')).toBe(String(size));
+      const bytes = Buffer.from(await image.arrayBuffer());
+      const digest = createHash('sha256').update(SERIES[1]!).digest();
+      expect(bytes.length).toBe(size);
+      expect(bytes.subarray(0, 32)).toEqual(digest);
+      expect(bytes.subarray(size - 5)).toEqual(digest.subarray(0, 5));
+      const head = await fetch(`http://127.0.0.1:${port}/datastore/image?image=${SERIES[1]}`, { method: 'HEAD' });
+      expect([head.status, head.headers.get('content-length'), (await head.arrayBuffer()).byteLength]).toEqual([200, String(size), 0]);
+      expect((await api(port, '/datastore/image')).status).toBe(404);
+      await server.waitFor(`Image download: ${SERIES[1]}`);
+
+      // GET, PUT and DELETE /model/{name}: what the gate keeps from the internet.
+      const weights = join(own, 'model', 'pretrained_deepgrow_2d.pt');
+      expect(await api(port, '/model/deepgrow_2d')).toMatchObject({ status: 200, text: 'stand-in weights\n', type: 'application/octet-stream' });
+      expect((await api(port, '/model/deepgrow_2d', { method: 'PUT', body: 'pickled payload' })).json()).toEqual({ model: 'deepgrow_2d' });
+      expect(await readFile(weights, 'utf8')).toBe('pickled payload');
+      expect(await eventsOf('model_put')).toEqual([expect.objectContaining({ model: 'deepgrow_2d', bytes: 15 })]);
+      expect(await api(port, '/model/deepgrow_2d', { method: 'DELETE' })).toMatchObject({ status: 200, text: '{}' });
+      await expect(access(weights)).rejects.toThrow();
+      expect(await eventsOf('model_delete')).toEqual([expect.objectContaining({ model: 'deepgrow_2d' })]);
+      expect((await api(port, '/model/deepgrow_2d')).status).toBe(404);
+
+      // A label's size is what arrived.
+      await api(port, `/datastore/label?image=${SERIES[2]}&tag=final`, { method: 'PUT', body: Buffer.alloc(1000, 1) });
+      expect(await eventsOf('label')).toEqual([expect.objectContaining({ image: SERIES[2], bytes: 1000 })]);
+
+      // /proxy/dicom/…: on to the DICOMweb server, credentials attached, its answer (an error too) passed back as bytes.
+      const proxied = await api(port, '/proxy/dicom/qido/series?Modality=CT');
+      expect(proxied.status).toBe(200);
+      expect(proxied.type).toBe('application/octet-stream');
+      expect((JSON.parse(proxied.text) as unknown[]).length).toBe(SERIES.length);
+      expect(dicomRequests.at(-1)?.url).toBe('/dicom-web/series?Modality=CT');
+      expect(dicomRequests.at(-1)?.headers.authorization).toBe(`Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`);
+      expect((await api(port, '/proxy/dicom/wado/studies/1.2.3')).status).toBe(404);
+      expect(dicomRequests.at(-1)?.url).toBe('/dicom-web/studies/1.2.3');
+      expect(await eventsOf('proxy')).toEqual([expect.objectContaining({ method: 'GET', path: 'series' }), expect.objectContaining({ method: 'GET', path: 'studies/1.2.3' })]);
+      expect(server.output()).not.toContain(PASSWORD);
+      server.child.kill('SIGTERM');
+      await exitOf(server);
     });
 
     it('skips cached weights on the next start and exits when the alive file goes away', async () => {

@@ -10,15 +10,22 @@
  *
  *   python -V | --version                         "Python 3.11.9"
  *   python -c PROGRAM / python - < PROGRAM        PROGRAMS below, matched on the program text
+ *   python SCRIPT.py ARGS…                        SCRIPTS below, matched on the file's sha256:
+ *   python <volume>/.monai-pod-bot/gate.py <volume>/.monai-pod-bot/gate.json
+ *                                                 the gate (setup-script.ts gateFunctions), run by
+ *                                                 ./gate/, its Node twin of src/monai/gate.py
  *   python -m venv [--system-site-packages] [--without-pip] DIR
  *   python -m pip …  (= pip …)
  *   pip install [--progress-bar X] [-q] [--no-index] [-f DIR] NAME[==VERSION]
  *                                                 from find-links folders (PIP_FIND_LINKS), as with PIP_NO_INDEX
  *   pip -V | --version
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { MARKER } from '../../monai/setup-script.js';
+import { gateMain, MIRRORED_GATE_SHA256 } from './gate/main.js';
 import { createVenv, installDistribution, installedVersion, PYTHON_VERSION, type Interpreter } from './venv.js';
 
 export interface Io {
@@ -78,6 +85,44 @@ const PROGRAMS: readonly Program[] = [
   },
 ];
 
+interface Script {
+  sender: string;
+  /** What the file is called on the pod, for messages. */
+  name: string;
+  /** The sha256 of the exact file this row mirrors: any other content is refused. */
+  sha256: string;
+  run(args: readonly string[], io: Io): Promise<number>;
+}
+
+const SCRIPTS: readonly Script[] = [
+  {
+    sender: 'src/monai/setup-script.ts gateFunctions (the gate on the pod’s exposed port)',
+    name: 'gate.py',
+    sha256: MIRRORED_GATE_SHA256,
+    run: (args, io) => gateMain(args, io),
+  },
+];
+
+/** `python FILE ARGS…`: a script the bot writes to the pod, by its content. */
+async function runScript(io: Io, file: string, args: readonly string[]): Promise<number> {
+  let source: Buffer;
+  try {
+    source = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    io.err(`python3: can't open file '${resolve(file)}': [Errno ${code === 'ENOENT' ? 2 : 13}] ${code === 'ENOENT' ? 'No such file or directory' : 'Permission denied'}\n`);
+    return 2;
+  }
+  const sha256 = createHash('sha256').update(source).digest('hex');
+  const script = SCRIPTS.find((candidate) => candidate.sha256 === sha256);
+  if (script) return script.run(args, io);
+  const namesake = SCRIPTS.find((candidate) => candidate.name === basename(file));
+  const hint = namesake
+    ? ` (a ${namesake.name} other than the one src/sim/nopython mirrors: bring its Node twin in step with it, then update that row's sha256 to ${sha256})`
+    : '';
+  return unknown(io, `python ${file}${hint}`);
+}
+
 /** The doctor's QIDO-RS query, as its Python program does it: a marker line with the outcome. */
 async function qido(io: Io): Promise<number> {
   const url = `${(io.env['DOCTOR_DICOMWEB_URL'] ?? '').replace(/\/+$/, '')}/series?Modality=CT&limit=1`;
@@ -134,6 +179,7 @@ export async function python(self: Interpreter, args: readonly string[], io: Io)
   }
   if (first === '-c' && rest[0] !== undefined) return runProgram(self, io, rest[0]);
   if (first === '-') return runProgram(self, io, await io.stdin());
+  if (first !== undefined && !first.startsWith('-')) return runScript(io, first, rest);
   if (first === '-m' && rest[0] === 'pip') return pip(self, rest.slice(1), io);
   if (first === '-m' && rest[0] === 'venv') {
     const flags = rest.slice(1, -1);

@@ -12,9 +12,10 @@ export class Text {
   ) {}
 }
 
+/** A PyValue goes out as JSON, Text as text, a Buffer as it is (application/octet-stream). */
 export interface Answer {
   status: number;
-  body: PyValue | Text;
+  body: PyValue | Text | Buffer;
 }
 
 const ok = (body: Answer['body']): Answer => ({ status: 200, body });
@@ -22,7 +23,7 @@ const notFound: Answer = { status: 404, body: { detail: 'Not Found' } };
 const missing = (field: string): Answer => ({ status: 422, body: { detail: [{ loc: ['query', field], msg: 'field required', type: 'value_error.missing' }] } });
 
 /** The HTTP API's routes, as the Python stand-in's api.py answers them. */
-export async function route(app: App, version: string, method: string, parts: string[], query: Record<string, string>, body: string): Promise<Answer> {
+export async function route(app: App, version: string, method: string, parts: string[], query: Record<string, string>, body: Buffer, rawQuery = ''): Promise<Answer> {
   const [head = '', ...rest] = parts;
   if (method === 'GET' && parts.length === 0) {
     return ok(new Text("<html><head><title>MONAI Label</title></head><body><h1>MONAI Label</h1><p><a href='/docs/'>API docs</a></p></body></html>", true));
@@ -31,7 +32,18 @@ export async function route(app: App, version: string, method: string, parts: st
   if (method === 'GET' && parts.join('/') === 'info') return ok(await app.info());
   if (head === 'datastore' && method === 'GET' && rest.length === 0) return ok(query['output'] === 'all' ? await app.objects() : await app.stats());
   if (head === 'datastore' && method === 'PUT' && rest.join('/') === 'label') {
-    return query['image'] ? ok(app.saveLabel(query['image'], query['tag'] ?? 'final')) : missing('image');
+    return query['image'] ? ok(app.saveLabel(query['image'], query['tag'] ?? 'final', body.length)) : missing('image');
+  }
+  if (head === 'model' && rest.length === 1) {
+    const model = rest[0]!;
+    if (method === 'PUT') return ok(app.putModel(model, body));
+    if (method === 'DELETE') return ok(app.deleteModel(model));
+    if (method === 'GET' && existsSync(app.weights(model))) return ok(readFileSync(app.weights(model)));
+  }
+  if (head === 'proxy' && rest[0] === 'dicom' && rest.length >= 3 && (method === 'GET' || method === 'POST')) {
+    if (!app.remote) return notFound;
+    // /proxy/dicom/{qido,wado,stow}/<path>: every kind goes to the DICOMweb root here.
+    return app.proxy(method, rest.slice(2).join('/'), rawQuery, body);
   }
   if (head === 'activelearning' && method === 'POST' && rest.length === 1) {
     const strategy = rest[0]!;
@@ -43,7 +55,7 @@ export async function route(app: App, version: string, method: string, parts: st
     if (!app.infers[model]) return { status: 404, body: { detail: `Inference Task is not Initialized. There is no model '${model}' available` } };
     return query['image'] ? ok(app.infer(model, query['image'])) : missing('image');
   }
-  if (head === 'train') return train(app, method, rest, query, body);
+  if (head === 'train') return train(app, method, rest, query, body.toString('utf8'));
   if (head === 'logs' && method === 'GET') {
     if (rest.join('/') === 'gpu') return ok(new Text(app.device[0] === 'cpu' ? NO_GPU : NVIDIA_SMI));
     if (rest.length === 0) return ok(new Text(tail(join(app.appDir, 'logs', 'app.log'), Number.parseInt(query['lines'] ?? '300', 10))));

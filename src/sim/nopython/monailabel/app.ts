@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { localStamp, type Log } from './log.js';
+import { dirname, join } from 'node:path';
+import { fetchSeries, proxy as proxyToDicomweb } from './dicomweb.js';
+import { event, localStamp, type Log } from './log.js';
 import { GPU, MODELS, ORGANS, SCRIBBLE_LABELS, type Labels } from './models.js';
 import { pyRepr, type PyValue } from './pyformat.js';
-
-export class DicomWebError extends Error {}
 
 /** What the tests make go wrong, read from $MONAILABEL_STANDIN_FAULTS when the server starts (as server.py does). */
 export interface Faults {
@@ -26,6 +25,8 @@ export interface Faults {
   dieAfterServingInfo?: boolean;
   /** `apps --download` hangs this long (GitHub unreachable from the pod). */
   downloadHangSeconds?: number;
+  /** The size of every image /datastore/image streams (default 1 MiB). */
+  imageBytes?: number;
 }
 
 interface ModelEntry {
@@ -66,6 +67,7 @@ const entry = (type: string, dimension: number, labels: Labels, description: str
 export class App {
   readonly remote: boolean;
   readonly device: string[];
+  readonly imageBytes: number;
   readonly infers: Record<string, ModelEntry> = {};
   readonly trainers: Record<string, PyValue> = {};
   readonly tasks: TrainTask[] = [];
@@ -84,6 +86,7 @@ export class App {
   ) {
     this.remote = /^https?:\/\//.test(studies);
     this.device = faults.cpuOnly ? ['cpu'] : [GPU];
+    this.imageBytes = Math.trunc(Number(faults.imageBytes ?? 1024 * 1024));
     const missing = new Set(faults.missingModels ?? []);
     for (const name of models) {
       const spec = MODELS[name]!;
@@ -120,41 +123,12 @@ export class App {
     }
     if (this.seriesCache && performance.now() - this.seriesCache.at < 5_000) return this.seriesCache.series;
     try {
-      const series = await this.fetchSeries();
+      const series = await fetchSeries(this.studies);
       this.seriesCache = { at: performance.now(), series };
       return series;
     } catch (error) {
       this.log.error('monailabel.datastore.dicom', `Failed to fetch series from DICOMweb: ${(error as Error).message}`);
       throw error;
-    }
-  }
-
-  private async fetchSeries(): Promise<string[]> {
-    const headers: Record<string, string> = { Accept: 'application/dicom+json' };
-    const user = process.env['MONAI_LABEL_DICOMWEB_USERNAME'];
-    const password = process.env['MONAI_LABEL_DICOMWEB_PASSWORD'];
-    if (user && password) headers['Authorization'] = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-    let response: Response;
-    try {
-      response = await fetch(`${this.studies.replace(/\/+$/, '')}/series?Modality=CT`, { headers, signal: AbortSignal.timeout(5_000) });
-    } catch (error) {
-      throw new DicomWebError(urlErrorReason(error));
-    }
-    if (response.status === 204) return []; // DICOMweb's "no matches"
-    if (response.status >= 400) {
-      await response.body?.cancel();
-      throw new DicomWebError(`HTTP Error ${response.status}: ${response.statusText}`);
-    }
-    if (response.status !== 200) throw new DicomWebError(`HTTP ${response.status}`);
-    try {
-      const body = JSON.parse((await response.text()) || '[]') as { '0020000E': { Value: string[] } }[];
-      return body.map((item) => {
-        const uid = item['0020000E'].Value[0];
-        if (uid === undefined) throw new Error('list index out of range');
-        return uid;
-      });
-    } catch (error) {
-      throw new DicomWebError(`Invalid DICOM JSON: ${(error as Error).name}: ${(error as Error).message}`);
     }
   }
 
@@ -176,7 +150,7 @@ export class App {
     return { objects };
   }
 
-  saveLabel(image: string, tag: string): Record<string, PyValue> {
+  saveLabel(image: string, tag: string, size = 0): Record<string, PyValue> {
     this.labels.set(image, { ...this.labels.get(image), [tag]: Math.floor(Date.now() / 1000) });
     if (!this.remote) {
       const folder = join(this.studies, 'labels', tag);
@@ -184,7 +158,34 @@ export class App {
       writeFileSync(join(folder, `${image}.nii.gz`), 'stand-in label\n');
     }
     this.log.info('monailabel.endpoints.datastore', `Saving Label for ${image} for tag: ${tag} by admin`);
+    event('label', { image, bytes: size });
     return { image, label: image };
+  }
+
+  // ---- models --------------------------------------------------------------------------------
+  weights(model: string): string {
+    return join(this.appDir, 'model', `pretrained_${model}.pt`);
+  }
+
+  /** PUT /model/{model}: replaces the weights that inference later loads with torch.load. */
+  putModel(model: string, data: Buffer): Record<string, PyValue> {
+    mkdirSync(dirname(this.weights(model)), { recursive: true });
+    writeFileSync(this.weights(model), data);
+    this.log.info('monailabel.endpoints.model', `Model ${model} replaced (${data.length} bytes)`);
+    event('model_put', { model, bytes: data.length });
+    return { model };
+  }
+
+  deleteModel(model: string): Record<string, PyValue> {
+    rmSync(this.weights(model), { force: true });
+    event('model_delete', { model });
+    return {};
+  }
+
+  /** /proxy/dicom/…: on to the DICOMweb server with the lab's credentials attached. */
+  proxy(method: 'GET' | 'POST', path: string, query: string, body: Buffer): Promise<{ status: number; body: Buffer }> {
+    event('proxy', { method, path });
+    return proxyToDicomweb(this.studies, method, path, query, body);
   }
 
   async nextSample(strategy: 'random' | 'first' | 'last'): Promise<Record<string, PyValue>> {
@@ -265,17 +266,4 @@ export class App {
       datastore: await this.stats(),
     };
   }
-}
-
-/** str(URLError.reason) for the failures fetch reports. */
-function urlErrorReason(error: unknown): string {
-  const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
-  const known: Record<string, string> = {
-    ECONNREFUSED: '[Errno 111] Connection refused',
-    ECONNRESET: '[Errno 104] Connection reset by peer',
-    EHOSTUNREACH: '[Errno 113] No route to host',
-    ENOTFOUND: '[Errno -2] Name or service not known',
-  };
-  if ((error as Error).name === 'TimeoutError') return 'timed out';
-  return known[cause?.code ?? ''] ?? cause?.message ?? (error as Error).message;
 }

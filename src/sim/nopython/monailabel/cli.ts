@@ -83,12 +83,10 @@ export async function monailabelMain(argv: readonly string[], version: string, s
     return startServer(args, version, site);
   }
   if (extra.length > 0) return usageError(`unrecognized arguments: ${extra.join(' ')}`);
-  const hang = loadFaults().downloadHangSeconds;
-  if (one('download') === 'true' && hang) await new Promise((resolve) => setTimeout(resolve, hang * 1000));
   return apps(one('download') === 'true', one('name'), one('output') ?? '.');
 }
 
-function apps(download: boolean, name: string | undefined, output: string): number {
+async function apps(download: boolean, name: string | undefined, output: string): Promise<number> {
   if (!download) {
     const lines = ['Available Sample Apps are:', '-'.repeat(52), ...APPS.map((app) => `  ${app}`), ''];
     process.stdout.write(`${lines.join('\n')}\n`);
@@ -98,6 +96,9 @@ function apps(download: boolean, name: string | undefined, output: string): numb
     process.stdout.write(`App ${name ?? 'None'} NOT Found in [${APPS.map((app) => `'${app}'`).join(', ')}]\n`);
     return 255;
   }
+  // A download that never finishes (GitHub unreachable from the pod, say): for the install's deadline.
+  const hang = loadFaults().downloadHangSeconds;
+  if (hang) await new Promise((resolve) => setTimeout(resolve, hang * 1000));
   // os.path.join, which keeps a leading "./".
   const outputDir = output.endsWith('/') ? `${output}${name}` : `${output}/${name}`;
   if (existsSync(outputDir)) {

@@ -1,12 +1,16 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { App, DicomWebError, type Faults } from './app.js';
-import { Text, route } from './api.js';
+import { bindFailure, hostAddress } from '../container-net.js';
+import { App, type Faults } from './app.js';
+import { DicomWebError } from './dicomweb.js';
+import { Text, route, type Answer } from './api.js';
 import { event, Log } from './log.js';
 import { MODELS, WEIGHTS_URL } from './models.js';
 import { pyJson, pyRepr } from './pyformat.js';
+import { parseTarget } from './request.js';
 
 export interface ServerArgs {
   app: string;
@@ -80,23 +84,20 @@ export async function startServer(args: ServerArgs, version: string, site: strin
   if (faults.trainingRunning) app.train(models[0]!, 3600, {});
   log.info('monailabel.interfaces.app', 'App Init - completed');
 
-  const port = Number(process.env[`SIMPOD_PORT_${args.port}`] ?? args.port);
+  // Loopback only, whatever --host says: the stand-in must never be reachable from outside.
+  const { port } = hostAddress({ host: '127.0.0.1', port: args.port });
   const server = createServer((request, response) => {
-    void answer(app, version, log, request, response).then((status) => {
-      if (faults.dieAfterServingInfo && status === 200 && new URL(request.url ?? '/', 'http://x').pathname.replace(/\/+$/, '') === '/info') {
-        setTimeout(() => die(log), 200);
-      }
+    void answer(app, version, log, request, response).then(({ status, parts }) => {
+      // Once the answer is out: the process dies as an out-of-memory kill would end it.
+      if (faults.dieAfterServingInfo && status === 200 && parts.join('/') === 'info') setTimeout(() => die(log), 200);
     });
   });
   const bound = await new Promise<NodeJS.ErrnoException | null>((done) => {
     server.once('error', done);
-    // Loopback only: the stand-in must never be reachable from outside.
     server.listen(port, '127.0.0.1', () => done(null));
   });
   if (bound) {
-    const errno = bound.code === 'EADDRINUSE' ? 98 : bound.code === 'EACCES' ? 13 : 99;
-    const reason = bound.code === 'EADDRINUSE' ? 'address already in use' : bound.message.toLowerCase();
-    log.error(UV, `[Errno ${errno}] error while attempting to bind on address ('${args.host}', ${args.port}): ${reason}`);
+    log.error(UV, bindFailure(bound, args.host, args.port));
     return 1;
   }
   log.info(UV, 'Application startup complete.');
@@ -152,16 +153,18 @@ function fakeTraceback(appDir: string, message: string, log: Log): void {
   log.plain(`RuntimeError: ${message}`);
 }
 
-async function answer(app: App, version: string, log: Log, request: IncomingMessage, response: ServerResponse): Promise<number> {
+async function answer(app: App, version: string, log: Log, request: IncomingMessage, response: ServerResponse): Promise<{ status: number; parts: string[] }> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  const url = new URL(request.url ?? '/', 'http://stand-in');
-  const query = Object.fromEntries([...new Set(url.searchParams.keys())].map((key) => [key, url.searchParams.get(key)!]));
-  const parts = url.pathname.split('/').filter(Boolean);
+  const { parts, query, rawQuery } = parseTarget(request.url ?? '/');
+  if ((request.method === 'GET' || request.method === 'HEAD') && parts.join('/') === 'datastore/image' && query['image']) {
+    await sendImage(app, log, query['image'], request.method, response);
+    return { status: 200, parts };
+  }
   const method = request.method === 'HEAD' ? 'GET' : (request.method ?? 'GET');
-  let result;
+  let result: Answer;
   try {
-    result = await route(app, version, method, parts, query, Buffer.concat(chunks).toString('utf8'));
+    result = await route(app, version, method, parts, query, Buffer.concat(chunks), rawQuery);
   } catch (error) {
     if (error instanceof DicomWebError) result = { status: 500, body: { detail: `Failed to fetch series from DICOMweb: ${error.message}` } };
     else {
@@ -171,10 +174,36 @@ async function answer(app: App, version: string, log: Log, request: IncomingMess
     }
   }
   const { body } = result;
-  const text = body instanceof Text ? body.text : pyJson(body);
-  const type = body instanceof Text ? `${body.html ? 'text/html' : 'text/plain'}; charset=utf-8` : 'application/json';
-  const data = Buffer.from(log.scrub(text), 'utf8');
+  let data: Buffer;
+  let type = 'application/octet-stream';
+  if (Buffer.isBuffer(body)) data = body;
+  else {
+    const text = body instanceof Text ? body.text : pyJson(body);
+    type = body instanceof Text ? `${body.html ? 'text/html' : 'text/plain'}; charset=utf-8` : 'application/json';
+    data = Buffer.from(log.scrub(text), 'utf8');
+  }
   response.writeHead(result.status, { Server: 'uvicorn', 'Content-Type': type, 'Content-Length': String(data.length) });
   response.end(request.method === 'HEAD' ? undefined : data);
-  return result.status;
+  return { status: result.status, parts };
+}
+
+/** 64 KiB that repeat through an image's bytes (sha256 of its id): a test can check what arrived. */
+export function imageBlock(image: string): Buffer {
+  const digest = createHash('sha256').update(image, 'utf8').digest();
+  return Buffer.concat(Array.from({ length: 2048 }, () => digest));
+}
+
+/** Next Sample's download: the series as one volume, streamed (tens to hundreds of MB). */
+async function sendImage(app: App, log: Log, image: string, method: 'GET' | 'HEAD', response: ServerResponse): Promise<void> {
+  const size = app.imageBytes;
+  const block = imageBlock(image);
+  log.info('monailabel.endpoints.datastore', `Image download: ${image}`);
+  response.writeHead(200, { Server: 'uvicorn', 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) });
+  let sent = 0;
+  while (method === 'GET' && sent < size && !response.destroyed) {
+    const piece = block.subarray(0, Math.min(block.length, size - sent));
+    sent += piece.length;
+    if (!response.write(piece)) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));
+  }
+  response.end();
 }
