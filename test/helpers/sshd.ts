@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { homedir, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InProcessSshServer } from '../../src/sim/ssh-server.js';
@@ -69,12 +69,17 @@ export async function createSshd(options: SshdOptions): Promise<Sshd> {
 
 async function createInProcessSshd(options: SshdOptions): Promise<Sshd> {
   const { username, shell } = userInfo();
+  // The pod's own home, as the console's simulated pod has one. bash takes the in-process server's
+  // socket pair for an sshd's and reads ~/.bashrc: this machine's (pyenv init, which rehashes under
+  // a lock that a killed session leaves behind, stalling every later one) is not a pod's.
+  const home = join(options.dir, 'home');
+  await mkdir(home, { recursive: true });
   const server = new InProcessSshServer({
     authorizedKeys: options.authorizedKey,
     user: username,
     // What an OpenSSH session starts with, then SetEnv.
-    env: { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', HOME: homedir(), USER: username, LOGNAME: username, SHELL: shell ?? '/bin/sh', ...options.setEnv },
-    cwd: homedir(),
+    env: { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', HOME: home, USER: username, LOGNAME: username, SHELL: shell ?? '/bin/sh', ...options.setEnv },
+    cwd: home,
     port: options.port ?? (await freePort()),
   });
   return {
