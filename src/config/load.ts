@@ -1,4 +1,5 @@
 import { BotError } from '../errors.js';
+import { cudaOfImage } from '../runpod/images.js';
 import { VARIABLES, type VariableName, type VariableValue } from './variables.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -20,6 +21,8 @@ export interface PodSettings {
   volumeGb: number;
   volumeMountPath: string;
   imageName: string;
+  /** RunPod's minCudaVersion: hosts whose driver can run the image's torch build. */
+  minCudaVersion: string;
   readyTimeoutMs: number;
   pollMs: number;
 }
@@ -35,7 +38,8 @@ export interface MonaiSettings {
   /** Default models; a /monai start may ask for others. */
   models: readonly string[];
   sam2: boolean;
-  python: string;
+  /** POD_PYTHON; null: the bot looks for the Python that can import torch. */
+  python: string | null;
   /** Undefined only in the console with the simulator, which supplies its own Orthanc. */
   dicomwebUrl: string | undefined;
   dicomwebUsername: string | undefined;
@@ -100,6 +104,17 @@ export class ConfigError extends BotError {
     super('CONFIG_INVALID', { message: problems.join('\n') });
     this.problems = problems;
   }
+}
+
+/** MIN_CUDA_VERSION, else the CUDA version IMAGE_NAME's tag names; an image that names none must say it. */
+function minCudaVersion(read: Reader): string {
+  const image = read.get('IMAGE_NAME') ?? '';
+  const cuda = read.get('MIN_CUDA_VERSION') ?? cudaOfImage(image);
+  if (cuda) return cuda;
+  read.problems.push(
+    `MIN_CUDA_VERSION: IMAGE_NAME (${image}) does not name its CUDA version in its tag; set MIN_CUDA_VERSION to the CUDA version its PyTorch was built for (e.g. 12.4), so that RunPod places the pod on a host whose driver can run it`,
+  );
+  return '';
 }
 
 class Reader {
@@ -188,6 +203,7 @@ export function loadConfig(env: Env): Config {
       volumeGb: read.must('VOLUME_GB'),
       volumeMountPath: read.must('VOLUME_MOUNT_PATH'),
       imageName: read.must('IMAGE_NAME'),
+      minCudaVersion: minCudaVersion(read),
       readyTimeoutMs: read.must('POD_READY_TIMEOUT_MINUTES') * 60_000,
       pollMs: read.must('RUNPOD_POLL_SECONDS') * 1000,
     },
@@ -200,7 +216,7 @@ export function loadConfig(env: Env): Config {
       version: read.must('MONAI_LABEL_VERSION'),
       models: read.must('MONAI_MODELS'),
       sam2: read.must('MONAI_SAM2'),
-      python: read.must('POD_PYTHON'),
+      python: read.get('POD_PYTHON') ?? null,
       dicomwebUrl: read.get('DICOMWEB_URL'),
       dicomwebUsername: read.get('DICOMWEB_USERNAME'),
       dicomwebPassword,

@@ -12,7 +12,8 @@ import type { PodServices } from '../runpod/simulator/services.js';
 import { RunPodSimulator } from '../runpod/simulator/simulator.js';
 import { FakeOrthanc } from '../sim/orthanc.js';
 import { LocalPodHost } from '../sim/pod-host.js';
-import { buildStandinWheel } from '../sim/wheel.js';
+import { buildPodImage } from '../sim/pod-image.js';
+import { buildStubIndex } from '../sim/pypi/index.js';
 import { generateKeyPair, loadKeyPair, type KeyPair } from '../ssh/keys.js';
 import { systemClock } from '../util/clock.js';
 
@@ -30,9 +31,9 @@ export interface SimulatedWorld {
   close(): Promise<void>;
 }
 
-/** A Python the simulated pod can build a venv with: MONAI Label 0.8.5 needs 3.9–3.12. */
-async function findPython(preferred: string): Promise<string | null> {
-  for (const candidate of [preferred, 'python3.11', 'python3.10', 'python3.12', 'python3.9', 'python3']) {
+/** A Python the simulated pod's image is made of: MONAI Label 0.8.5 needs 3.9–3.12. */
+async function findPython(): Promise<string | null> {
+  for (const candidate of ['python3.11', 'python3.10', 'python3.12', 'python3.9', 'python3']) {
     try {
       const { stdout } = await run(candidate, ['-c', 'import sys, venv; print(sys.version_info[:2] < (3, 13) and sys.version_info[:2] >= (3, 9))']);
       if (stdout.trim() === 'True') return candidate;
@@ -52,15 +53,17 @@ export async function startSimulatedWorld(config: Config, logger: Logger): Promi
   const root = await mkdtemp(join(tmpdir(), 'monai-pod-bot-sim-'));
   const volume = join(root, 'volume');
   const notes: string[] = [];
-  const python = await findPython(config.monai.python);
+  const python = await findPython();
   const wheelhouse = join(root, 'wheels');
+  let imageBin: string | undefined;
   if (python) {
-    await buildStandinWheel({ outDir: wheelhouse, python, version: config.monai.version });
+    await buildStubIndex({ outDir: wheelhouse, python, version: config.monai.version });
+    imageBin = (await buildPodImage({ dir: join(root, 'image'), hostPython: python, torch: '2.4.0', torchCuda: '12.4' })).bin;
   } else {
     notes.push('No Python 3.9–3.12 with venv found: the simulated pod cannot install MONAI Label’s stand-in.');
   }
   const orthanc = config.monai.dicomwebUrl ? null : await new FakeOrthanc({ series: 12 }).start();
-  const host = new LocalPodHost({ rootDir: root, wheelhouse, logger: logger.child({ component: 'simulated-pod' }) });
+  const host = new LocalPodHost({ rootDir: root, wheelhouse, ...(imageBin ? { imageBin } : {}), logger: logger.child({ component: 'simulated-pod' }) });
   const services: PodServices = {
     boot: (pod) => host.boot(pod),
     halt: (podId) => host.halt(podId),
@@ -84,7 +87,6 @@ export async function startSimulatedWorld(config: Config, logger: Logger): Promi
     ssh: Object.freeze({ ...config.ssh, user: 'root' }),
     monai: Object.freeze({
       ...config.monai,
-      python: python ?? config.monai.python,
       dicomwebUrl: orthanc?.url ?? config.monai.dicomwebUrl,
       ...(orthanc ? { dicomwebUsername: undefined, dicomwebPassword: undefined } : {}),
     }),

@@ -104,7 +104,7 @@ export async function runDoctor(deps: DoctorDeps, report: (results: readonly Che
       ...(deps.signal ? { signal: deps.signal } : {}),
       onLine: (line) => {
         const marker = parseMarker(line);
-        if (marker?.check) markers.set(marker.check, marker);
+        if (typeof marker?.['check'] === 'string') markers.set(marker['check'], marker);
       },
     });
     const process = markers.get('process');

@@ -1,4 +1,5 @@
 import { BotError } from '../errors.js';
+import type { InstallPlan, StackSettings } from '../monai/python-stack.js';
 import type { Pod } from '../runpod/api.js';
 import { formatDuration } from '../util/format.js';
 import { stillBillingSentence } from './billing.js';
@@ -20,7 +21,7 @@ export type Action =
   | { kind: 'resume'; podId: string; gpuCount: number }
   | { kind: 'stop'; podId: string }
   | { kind: 'terminate'; podId: string }
-  | { kind: 'install' }
+  | { kind: 'install'; plan: InstallPlan }
   | { kind: 'start-server'; force: boolean };
 
 export type Step =
@@ -34,6 +35,8 @@ export type Step =
 export interface DecideLimits {
   gpuTypes: readonly string[];
   monaiVersion: string;
+  /** What the install depends on: SAM 2 wanted, the image, POD_PYTHON. */
+  stack: StackSettings;
   /** Pod running with its ports mapped, counted from the request. */
   podReadyMs: number;
   /** Install and start-up of MONAI Label, counted from the first observation of the mapped ports. */

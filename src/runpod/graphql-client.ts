@@ -148,6 +148,7 @@ export class GraphQLRunPod implements RunPodApi {
       ports: spec.ports,
       startSsh: spec.startSsh,
       supportPublicIp: spec.supportPublicIp,
+      ...(spec.minCudaVersion ? { minCudaVersion: spec.minCudaVersion } : {}),
       env: Object.entries(spec.env).map(([key, value]) => ({ key, value })),
     };
     const data = await this.once<{ podFindAndDeployOnDemand: ops.WirePod | null }>('deploy', ops.DEPLOY, { input }, signal);

@@ -7,12 +7,15 @@ import ssh2 from 'ssh2';
 import type { Connection, ParsedKey, PublicKeyAuthContext, ServerChannel } from 'ssh2';
 import type { Target } from '../runpod/simulator/ports.js';
 import type { BootInfo, PodServices } from '../runpod/simulator/services.js';
+import { gpuFileText } from './pod-image.js';
 
 export interface LocalPodHostOptions {
   /** Pods live in <rootDir>/pods/<podId>; the home dir there stands in for the volume. */
   rootDir: string;
   /** Local wheels for pip, since a simulated pod has no package index. */
   wheelhouse?: string;
+  /** The image's bin folder (its Python with torch, nvidia-smi): first on the pod's PATH. */
+  imageBin?: string;
   faultsFile?: string;
   eventsFile?: string;
   env?: Record<string, string>;
@@ -63,7 +66,9 @@ export class LocalPodHost implements PodServices {
     await writeFile(alive, `${new Date().toISOString()}\n`);
     const monaiPort = await reservePort(this.monaiPorts.get(pod.podId));
     this.monaiPorts.set(pod.podId, monaiPort);
-    running.env = this.childEnv(pod, running, monaiPort);
+    const gpuFile = path.join(dir, 'gpu.json');
+    await writeFile(gpuFile, gpuFileText({ name: pod.gpuName, driverCuda: pod.driverCuda }));
+    running.env = { ...this.childEnv(pod, running, monaiPort), SIMPOD_GPU_FILE: gpuFile };
     const targets = new Map<number, Target>();
     const publicKey = pod.env.PUBLIC_KEY?.trim();
     if (publicKey) {
@@ -106,7 +111,7 @@ export class LocalPodHost implements PodServices {
       // RunPod exports the pod's env vars to ssh sessions too; the host's own env stays out.
       ...pod.env,
       RUNPOD_POD_ID: pod.podId,
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      PATH: [this.options.imageBin, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].filter(Boolean).join(':'),
       HOME: running.home,
       LANG: 'C.UTF-8',
       PIP_NO_INDEX: '1',

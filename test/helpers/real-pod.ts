@@ -7,8 +7,10 @@ import { promisify } from 'node:util';
 import type { Target } from '../../src/runpod/simulator/ports.js';
 import type { PodServices } from '../../src/runpod/simulator/services.js';
 import { FakeOrthanc } from '../../src/sim/orthanc.js';
-import { installScript } from '../../src/monai/setup-script.js';
-import { buildStandinWheel } from '../../src/sim/wheel.js';
+import { inject } from 'vitest';
+import { stackStamp } from '../../src/monai/python-stack.js';
+import { installScript } from '../../src/monai/stack-script.js';
+import { buildPodImage, gpuFileText, type PodImage, type PodImageOptions } from '../../src/sim/pod-image.js';
 import { NodeSshConnector } from '../../src/ssh/node-ssh.js';
 import { systemClock } from '../../src/util/clock.js';
 import { generateKeyPair, type KeyPair } from '../../src/ssh/keys.js';
@@ -22,6 +24,8 @@ export const ORTHANC_PASSWORD = "0rth@nc p'ss $(id)";
 
 export interface RealPod {
   harness: Harness;
+  /** The pod's image: its Python with torch, first on the pod's PATH. */
+  image: PodImage;
   sshd: Sshd;
   orthanc: FakeOrthanc;
   volume: string;
@@ -49,34 +53,47 @@ function killStarted(eventsFile: string): void {
   }
 }
 
-async function python3(): Promise<string> {
-  // The absolute path: sshd sessions do not see this shell's PATH (pyenv shims and the like).
-  const { stdout } = await run('python3', ['-c', 'import sys; print(sys.executable)']);
-  return stdout.trim();
+/** The machine's Python the pod's image is made of: one MONAI Label 0.8.5 supports, when there is one. */
+async function hostPython(): Promise<string> {
+  for (const candidate of ['python3', 'python3.12', 'python3.11', 'python3.10']) {
+    try {
+      const { stdout } = await run(candidate, ['-c', 'import sys; print((3, 9) <= sys.version_info[:2] <= (3, 12))']);
+      if (stdout.trim() === 'True') return candidate;
+    } catch {
+      // not installed: try the next
+    }
+  }
+  return 'python3';
 }
+
+export type RealPodImage = Pick<PodImageOptions, 'torch' | 'torchCuda' | 'commands'>;
+export const DEFAULT_IMAGE: RealPodImage = { torch: '2.4.0', torchCuda: '12.4' };
 
 /**
  * A "pod" whose container is this machine: a real OpenSSH sshd (as RunPod's image runs), a real
  * Python venv on a temporary volume, pip served from a local wheel of the MONAI Label stand-in,
  * and a fake Orthanc with Basic auth. Stopping the pod ends MONAI Label (its alive file goes).
  */
-export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: number } = {}): Promise<RealPod> {
+export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: number; image?: RealPodImage } = {}): Promise<RealPod> {
   const sshKey: KeyPair = options.sshKey ?? generateKeyPair();
   const dir = await mkdtemp(join(tmpdir(), 'monai-real-pod-'));
-  const wheels = join(dir, 'wheels');
   const volume = join(dir, 'volume');
   const eventsFile = join(dir, 'events.jsonl');
   const faultsFile = join(dir, 'faults.json');
   const alive = join(dir, 'alive');
-  await buildStandinWheel({ outDir: wheels, python: await python3() });
+  const gpuFile = join(dir, 'gpu.json');
+  const image = await buildPodImage({ dir: join(dir, 'image'), hostPython: await hostPython(), ...(options.image ?? DEFAULT_IMAGE) });
   const orthanc = await new FakeOrthanc({ series: 7, username: ORTHANC_USER, password: ORTHANC_PASSWORD }).start();
   const monaiPort = await freePort();
   const sshd = await createSshd({
     dir,
     authorizedKey: sshKey.publicKey,
     setEnv: {
+      // The image's Python and nvidia-smi come first, as on a RunPod PyTorch image.
+      PATH: `${image.bin}:/usr/local/bin:/usr/bin:/bin`,
+      SIMPOD_GPU_FILE: gpuFile,
       PIP_NO_INDEX: '1',
-      PIP_FIND_LINKS: wheels,
+      PIP_FIND_LINKS: inject('stubIndex'),
       PIP_DISABLE_PIP_VERSION_CHECK: '1',
       SIMPOD_PORT_8000: String(monaiPort),
       SIMPOD_ALIVE_FILE: alive,
@@ -89,8 +106,9 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
     [8000, { host: '127.0.0.1', port: monaiPort }],
   ]);
   const services: PodServices = {
-    boot: async () => {
+    boot: async (pod) => {
       await writeFile(alive, 'up\n');
+      await writeFile(gpuFile, gpuFileText({ name: pod.gpuName, driverCuda: pod.driverCuda }));
       return targets;
     },
     // The container stops: its processes die at once (MONAI Label with them); the volume stays.
@@ -110,7 +128,10 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
     simulator: { ...options.simulator, services },
     env: {
       VOLUME_MOUNT_PATH: volume,
-      POD_PYTHON: await python3(),
+      // An absolute path: bash run by sshd reads ~/.bashrc, which may put this machine's own
+      // Python (pyenv shims and the like) before the image's. The search itself is tested in
+      // test/monai/python-stack.test.ts.
+      POD_PYTHON: image.python,
       SSH_USER: userInfo().username,
       SSH_CONNECT_TIMEOUT_SECONDS: '20',
       DICOMWEB_URL: orthanc.url,
@@ -129,6 +150,7 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
   };
   return {
     harness,
+    image,
     sshd,
     orthanc,
     volume,
@@ -146,8 +168,10 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
       try {
         const { monai } = config;
         const settings = { volume, python: monai.python, version: monai.version, models: monai.models, sam2: false, dicomwebUrl: monai.dicomwebUrl!, dicomwebUsername: monai.dicomwebUsername, dicomwebPassword: monai.dicomwebPassword };
-        const result = await shell.run(installScript(settings));
+        const plan = { python: image.python, pythonVersion: await pythonVersion(image.python), torch: options.image?.torch ?? DEFAULT_IMAGE.torch, torchvision: null, sam2: false };
+        const result = await shell.run(installScript(settings, plan));
         if (result.code !== 0) throw new Error(`preinstall failed: ${result.stderr}`);
+        if ((await readFile(join(volume, '.monai-pod-bot', 'stack.txt'), 'utf8')).trim() !== stackStamp(monai.version)) throw new Error('preinstall left no stamp');
       } finally {
         shell.close();
         await store.hostKeys.forget('preinstall');
@@ -161,6 +185,11 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function pythonVersion(python: string): Promise<string> {
+  const { stdout } = await run(python, ['-c', 'import platform; print(platform.python_version())']);
+  return stdout.trim();
 }
 
 export async function readVolumeFile(pod: RealPod, relative: string): Promise<string> {

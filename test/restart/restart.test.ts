@@ -39,7 +39,6 @@ describe('restart safety', () => {
       RUNPOD_API_URL: world.simulator.url,
       DICOMWEB_URL: world.config.monai.dicomwebUrl!,
       VOLUME_MOUNT_PATH: world.config.pod.volumeMountPath,
-      POD_PYTHON: world.config.monai.python,
       SSH_PRIVATE_KEY_PATH: keyPath,
       DATABASE_PATH: join(dir, 'bot.sqlite'),
       RUNPOD_POLL_SECONDS: '0.2',

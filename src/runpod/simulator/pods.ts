@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { HOURS_PER_MONTH, STORAGE_PRICES } from '../pricing.js';
 import type { Clock } from '../../util/clock.js';
+import { compareCuda, cudaOfImage } from '../images.js';
 import { SIM_GPU_TYPES, type SimGpuType } from './catalog.js';
 import { PublicPort, type Target } from './ports.js';
 import type { PodServices } from './services.js';
@@ -30,6 +31,8 @@ export interface SimPod {
   networkVolumeId: string | null;
   machineId: string;
   podHostId: string;
+  /** The newest CUDA the host's driver supports. */
+  hostCuda: string;
   createdAt: number;
   lastStartedAt: number;
   lastStatusChange: string;
@@ -96,6 +99,10 @@ export function scheduleBoot(pod: SimPod, options: BootOptions): void {
   const previous = pod.runtime;
   pod.runtime = null;
   pod.staleRuntime = options.staleReads && previous ? { ...previous, frozenAt: null } : null;
+  // nvidia-container-cli refuses an image built for a newer CUDA than the driver: RunPod keeps the
+  // pod RUNNING with no runtime, for ever ("unsatisfied condition: cuda>=12.8").
+  const needs = cudaOfImage(pod.imageName);
+  if (needs && compareCuda(needs, pod.hostCuda) > 0) return;
   pod.bootTimer = setTimeout(() => {
     pod.bootTimer = null;
     void boot(pod, options).catch(options.onError);
@@ -111,6 +118,8 @@ async function boot(pod: SimPod, options: BootOptions): Promise<void> {
     env,
     ports: declared,
     volumeMountPath: pod.volumeMountPath,
+    gpuName: pod.gpuType.id,
+    driverCuda: pod.hostCuda,
   });
   if (pod.desiredStatus !== 'RUNNING') return;
   const ports: SimRuntime['ports'] = [];

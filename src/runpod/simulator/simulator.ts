@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../../util/clock.js';
+import { compareCuda } from '../images.js';
 import { SIM_GPU_TYPES } from './catalog.js';
 import { startHttp, type HttpHandle } from './http.js';
 import {
@@ -55,6 +56,12 @@ export interface SimulatorOptions {
   spendLimit?: number;
   services?: PodServices;
   onError?: (error: unknown) => void;
+  /**
+   * The newest CUDA each host's driver supports, in the order RunPod would place a pod on them
+   * (default: one 12.8 host). A deploy's minCudaVersion / allowedCudaVersions skip the hosts
+   * that do not match; with none left the deploy is refused for lack of instances.
+   */
+  hostCudaVersions?: string[];
 }
 
 export const INSUFFICIENT_BALANCE_TEXT =
@@ -78,6 +85,7 @@ export class RunPodSimulator {
   runtimeDelayMs: number;
   staleReadsAfterResume: boolean;
   services: PodServices;
+  hostCudaVersions: string[];
   private lastAccrual: number;
   private http: HttpHandle | null = null;
   /** Failures inside the simulator itself (not faults it was asked to inject). */
@@ -91,6 +99,7 @@ export class RunPodSimulator {
     this.balance = options.balance ?? 25;
     this.spendLimit = options.spendLimit ?? 80;
     this.services = options.services ?? emptyContainer;
+    this.hostCudaVersions = options.hostCudaVersions ?? ['12.8'];
     this.reportError = options.onError ?? (() => {});
     this.lastAccrual = this.clock.now();
   }
@@ -196,6 +205,7 @@ export class RunPodSimulator {
       networkVolumeId: null,
       machineId: podId().slice(0, 12),
       podHostId: `${id}-${podId().slice(0, 8)}`,
+      hostCuda: this.hostCudaVersions.at(-1) ?? '12.8',
       createdAt: now,
       lastStartedAt: now,
       lastStatusChange: `Exited by user: ${new Date(now).toString()}`,
@@ -247,7 +257,8 @@ export class RunPodSimulator {
   deploy(input: DeployInput): SimPod {
     const gpuType = gpuTypeById(input.gpuTypeId ?? '');
     const available = gpuType ? this.stock.get(gpuType.id) ?? Number.POSITIVE_INFINITY : 0;
-    if (!gpuType || available < (input.gpuCount ?? 1)) {
+    const hostCuda = this.hostCudaVersions.find((cuda) => cudaAllowed(cuda, input));
+    if (!gpuType || available < (input.gpuCount ?? 1) || !hostCuda) {
       throw new Error(
         'There are no longer any instances available with the requested specifications. Please refresh and try again.',
       );
@@ -278,6 +289,7 @@ export class RunPodSimulator {
       declaredPorts: declared,
       env,
       networkVolumeId: input.networkVolumeId ?? null,
+      hostCuda,
       lastStatusChange: `Rented by User: ${new Date(now).toString()}`,
     });
     if (lag > 0) this.hideFromListing(pod.id, lag);
@@ -341,4 +353,13 @@ export interface DeployInput {
   env?: { key: string; value: string }[];
   startSsh?: boolean;
   networkVolumeId?: string;
+  minCudaVersion?: string;
+  allowedCudaVersions?: string[];
+}
+
+/** A host qualifies when its driver's CUDA is at least minCudaVersion and, if a list is given, one of allowedCudaVersions. */
+function cudaAllowed(hostCuda: string, input: DeployInput): boolean {
+  if (input.minCudaVersion && compareCuda(hostCuda, input.minCudaVersion) < 0) return false;
+  if (input.allowedCudaVersions && input.allowedCudaVersions.length > 0) return input.allowedCudaVersions.some((cuda) => compareCuda(cuda, hostCuda) === 0);
+  return true;
 }
