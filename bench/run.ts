@@ -2,6 +2,7 @@
 import { cpus, totalmem } from 'node:os';
 import { ackLatency } from './ack.js';
 import { apiEconomy } from './economy.js';
+import { firstInstall } from './first-install.js';
 import { footprint } from './footprint.js';
 import { startFakes } from './processes.js';
 import { startOverhead } from './start.js';
@@ -24,6 +25,7 @@ try {
 }
 report(await apiEconomy());
 report(await startOverhead());
+report(await firstInstall());
 
 const missed = figures.filter((figure) => !figure.ok);
 console.log(missed.length === 0 ? `all ${figures.length} figures on target` : `${missed.length} of ${figures.length} figures missed their target`);

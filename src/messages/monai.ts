@@ -1,5 +1,6 @@
 import type { OperationResult } from '../pod/operation.js';
 import { LINKS } from '../knowledge/links.js';
+import { deviceVerdict } from '../monai/gpu.js';
 import { context, section, type Block } from './blocks.js';
 
 
@@ -12,12 +13,13 @@ function studiesLine(studies: number | null | undefined): string {
 /** The part of the ready message people act on: the URL, what is served, and the 3D Slicer steps. */
 export function readyBlocks(result: OperationResult): Block[] {
   if (!result.apiUrl || !result.models) return [];
-  const onCpu = result.device?.length === 1 && result.device[0] === 'cpu';
   const facts = [
     `*Paste into 3D Slicer:* \`${result.apiUrl}\` — it changes every time the pod is resumed.`,
     `*Models:* ${result.models.join(', ')} · ${studiesLine(result.studies)}${result.monaiVersion ? ` · MONAI Label ${result.monaiVersion}` : ''}`,
   ];
-  if (onCpu) facts.push('⚠️ MONAI Label runs on the *CPU*: PyTorch in the venv cannot see the GPU, so every click will be slow. `/monai doctor` checks it.');
+  const gpu = result.gpu ?? deviceVerdict(result.device, null);
+  if (gpu.onGpu) facts.push(`*Runs on the GPU:* ${gpu.name}`);
+  else facts.push(`⚠️ MONAI Label runs on the *CPU*, so every click will be slow: ${gpu.reason}. \`/monai troubleshoot cpu\` explains the fix.`);
   const steps = [
     '*In 3D Slicer* (5.x, Stable)',
     `1. Install the *MONAILabel* extension once: View → Extensions Manager → search “MONAILabel” → Install, then press *Restart* in that dialog. (<${LINKS.extensionsManager}|Extensions Manager>)`,

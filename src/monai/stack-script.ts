@@ -25,7 +25,7 @@ if torch != "none":
 print("path=%s version=%s torch=%s torchvision=%s cuda=%s monailabel=%s sam2=%s" % (sys.executable, platform.python_version(), torch, v("torchvision"), cuda, v("monailabel"), v("sam2")))`;
 
 /** `pyfacts LABEL PYTHON` prints a marker line with what that Python has (or that it is missing). */
-function pythonFactsFunction(): string {
+export function pythonFactsFunction(): string {
   return `PYTHON_FACTS='${PYTHON_FACTS}'
 pyfacts() {
   if ! command -v "$2" >/dev/null 2>&1; then mark "$1" cmd="$2" found=missing; return 0; fi
@@ -34,11 +34,11 @@ pyfacts() {
 }
 
 /** The GPU as the driver shows it, and free space on the volume and the container disk. */
-function hostFacts(volume: string): string {
+export function hostFacts(volume: string): string {
   return `if command -v nvidia-smi >/dev/null 2>&1; then
   gpu_name=$( (nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null || true) | head -n 1 | tr -cd 'A-Za-z0-9 ._()-')
   gpu_cuda=$( (nvidia-smi 2>/dev/null || true) | sed -n 's/.*CUDA Version: *\\([0-9][0-9.]*\\).*/\\1/p' | head -n 1)
-  mark gpu name="$gpu_name" cuda="\${gpu_cuda:-none}"
+  mark gpu name="\\"$gpu_name\\"" cuda="\${gpu_cuda:-none}"
 else mark gpu name= cuda=none; fi
 d=${shellQuote(volume)}; while [ ! -d "$d" ]; do d=$(dirname "$d"); done
 mark disk volume_kb="$(df -Pk "$d" 2>/dev/null | awk 'NR == 2 { print $4 }')" container_kb="$(df -Pk / 2>/dev/null | awk 'NR == 2 { print $4 }')"`;

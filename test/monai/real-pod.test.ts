@@ -31,6 +31,9 @@ describe('MONAI Label on a real sshd and a real venv', () => {
     expect(ready).toContain('Models:* deepgrow_2d, deepgrow_3d, deepgrow_pipeline');
     expect(ready).toContain('7 CT series in the datastore');
     expect(ready).toContain('Extensions Manager');
+    expect(ready).toContain('*Runs on the GPU:* NVIDIA GeForce RTX 4090');
+    // RunPod was asked for a host whose driver runs the image's CUDA 12.4 build.
+    expect(pod.harness.sim.deployInputs[0]?.['minCudaVersion']).toBe('12.4');
     expect(ready).toContain('changes every time the pod is resumed');
     const info = (await (await fetch(`${url}/info/`)).json()) as { models: Record<string, unknown> };
     expect(Object.keys(info.models)).toContain('deepgrow_3d');
