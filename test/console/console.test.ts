@@ -40,7 +40,7 @@ describe('the local console', () => {
     expect(status).toContain('monai-label is running');
     expect(stop).toContain('monai-label stopped');
     expect(stop).toContain('volume is kept and still bills about $6.00/month');
-  }, 30_000);
+  }, 240_000);
 
   it('shows the help for anything it does not understand', async () => {
     const { code, out } = await run(['hello there', '/monai help']);

@@ -58,7 +58,7 @@ describe('doctor on the loopback pod, each link broken in turn', () => {
   beforeAll(async () => {
     pod = await startRealPod();
     await runCommand(pod.harness, 'start');
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await pod?.close();
   });
@@ -84,7 +84,7 @@ describe('doctor on the loopback pod, each link broken in turn', () => {
     } finally {
       await pod.sshd.start();
     }
-  }, 60_000);
+  }, 300_000);
 
   it('the DICOMweb server down', async () => {
     pod.orthanc.down = true;
@@ -98,7 +98,7 @@ describe('doctor on the loopback pod, each link broken in turn', () => {
     } finally {
       pod.orthanc.down = false;
     }
-  }, 60_000);
+  }, 300_000);
 
   it('a requested model missing, then MONAI Label on the CPU', async () => {
     await pod.faults({ missingModels: ['deepgrow_3d'] });
@@ -109,12 +109,12 @@ describe('doctor on the loopback pod, each link broken in turn', () => {
     expect((await doctor(pod.harness)).results['gpu']).toBe('warn: MONAI Label runs on the CPU (slow): torch 2.4.0+cu124 (CUDA 12.4) cannot use NVIDIA GeForce RTX 4090 (driver CUDA 12.8).');
     await pod.faults({});
     await runCommand(pod.harness, 'restart');
-  }, 90_000);
+  }, 300_000);
 
   it('a volume short of space', async () => {
     const results = await pod.harness.bot.doctor(() => {}, { minFreeGb: 1_000_000 });
     expect(outcome(results)['disk']).toMatch(/^fail: \d+\.\d GB free of \d+ GB on /);
-  }, 60_000);
+  }, 300_000);
 
   it('MONAI Label’s process dead', async () => {
     process.kill(-pod.serverPid()!, 'SIGKILL');
@@ -123,7 +123,7 @@ describe('doctor on the loopback pod, each link broken in turn', () => {
     expect(results['process']).toBe('fail: MONAI Label is not running on the pod.');
     expect(text).toContain('`/monai restart` starts it');
     await runCommand(pod.harness, 'restart');
-  }, 60_000);
+  }, 300_000);
 
   it('the public port not forwarded', async () => {
     const simPod = pod.harness.sim.podByName('monai-label')!;
@@ -132,5 +132,5 @@ describe('doctor on the loopback pod, each link broken in turn', () => {
     expect(results['process']).toMatch(/^pass/);
     expect(results['info']).toMatch(/^fail: http:\/\/127\.0\.0\.1:\d+\/info\/ does not answer from outside/);
     expect(results['dicomweb']).toMatch(/^pass/);
-  }, 60_000);
+  }, 300_000);
 });

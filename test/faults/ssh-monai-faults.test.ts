@@ -57,7 +57,7 @@ describe('a broken sshd on the pod (SSH_CONNECT_TIMEOUT_SECONDS=3)', () => {
     expect(h.sim.deployInputs).toHaveLength(1);
 
     await stopsForReal(h);
-  }, 60_000);
+  }, 300_000);
 
   it('accepts and never speaks: start and logs give up within the time they announce; the pod can be stopped', async () => {
     const h = await open('silent');
@@ -74,7 +74,7 @@ describe('a broken sshd on the pod (SSH_CONNECT_TIMEOUT_SECONDS=3)', () => {
     expect(logs.text).not.toContain(INTERNAL_TEXT);
 
     await stopsForReal(h);
-  }, 90_000);
+  }, 300_000);
 });
 
 describe('a real pod whose sshd starts late and whose MONAI Label dies after serving', () => {
@@ -98,7 +98,7 @@ describe('a real pod whose sshd starts late and whose MONAI Label dies after ser
     expect(pod.harness.logs()).toContain('ssh connected after retries');
     expect(pod.harness.sim.deployInputs).toHaveLength(1);
     expect(pod.events().filter((event) => event.event === 'start_server')).toHaveLength(1);
-  }, 60_000);
+  }, 300_000);
 
   it('MONAI Label dies after it served: /monai doctor and /monai logs show it; status still says it bills', async () => {
     await eventually(() => unreachable(pod.monaiPort), 15_000);
@@ -117,7 +117,7 @@ describe('a real pod whose sshd starts late and whose MONAI Label dies after ser
     expect(status.text).toContain('🟢 *monai-label* is running');
     expect(status.text).toContain('billing $0.69/hr');
     expect(pod.harness.sim.callsTo('podStop')).toHaveLength(0);
-  }, 60_000);
+  }, 300_000);
 
   it('slow to start: /monai start brings MONAI Label back on the same pod, showing what it waits for', async () => {
     await pod.faults({ startupDelaySeconds: 3 });
@@ -132,7 +132,7 @@ describe('a real pod whose sshd starts late and whose MONAI Label dies after ser
     expect(pod.harness.sim.deployInputs).toHaveLength(1);
     expect(pod.harness.sim.callsTo('podResume')).toHaveLength(0);
     expect(pod.events().filter((event) => event.event === 'start_server')).toHaveLength(2);
-  }, 60_000);
+  }, 300_000);
 
   it('host key changed before /monai restart: refused, the billing line; /monai stop really stops the pod', async () => {
     await pod.faults({});
@@ -151,7 +151,7 @@ describe('a real pod whose sshd starts late and whose MONAI Label dies after ser
 
     await stopsForReal(pod.harness);
     await eventually(() => unreachable(pod.monaiPort), 10_000);
-  }, 60_000);
+  }, 300_000);
 });
 
 describe('a real pod where MONAI Label takes longer than MONAI_READY_TIMEOUT_MINUTES', () => {
@@ -161,7 +161,7 @@ describe('a real pod where MONAI Label takes longer than MONAI_READY_TIMEOUT_MIN
     // Installed beforehand, so the deadline is spent waiting on a server that never answers, however slow this machine is.
     await pod.preinstall();
     await pod.faults({ startupDelaySeconds: 600 });
-  });
+  }, 300_000);
   afterAll(async () => {
     await pod?.close();
   });
@@ -191,5 +191,5 @@ describe('a real pod where MONAI Label takes longer than MONAI_READY_TIMEOUT_MIN
         return true;
       }
     }, 10_000);
-  }, 60_000);
+  }, 300_000);
 });

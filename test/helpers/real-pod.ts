@@ -137,7 +137,7 @@ export async function startRealPod(options: HarnessOptions & { sshdDelayMs?: num
       DICOMWEB_URL: orthanc.url,
       DICOMWEB_USERNAME: ORTHANC_USER,
       DICOMWEB_PASSWORD: ORTHANC_PASSWORD,
-      MONAI_READY_TIMEOUT_MINUTES: '2',
+      MONAI_READY_TIMEOUT_MINUTES: '8',
       ...options.env,
     },
   });

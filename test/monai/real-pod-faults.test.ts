@@ -24,7 +24,7 @@ describe('SSH faults', () => {
     const view = await startOp(pod);
     expect(view.phase).toBe('succeeded');
     expect(pod.harness.logs()).toContain('ssh connected after retries');
-  }, 120_000);
+  }, 300_000);
 
   it('refuses a pod whose host key changed without a resume, and says so', async () => {
     pod = await startRealPod();
@@ -38,7 +38,7 @@ describe('SSH faults', () => {
     expect(text).toContain('presented the SSH host key SHA256:');
     expect(text).toContain('but the bot remembers SHA256:');
     expect(text).toContain('refused to connect');
-  }, 120_000);
+  }, 300_000);
 
   it('learns the new host key of a container it resumed itself', async () => {
     pod = await startRealPod();
@@ -49,7 +49,7 @@ describe('SSH faults', () => {
     await pod.sshd.start();
 
     expect((await startOp(pod)).phase).toBe('succeeded');
-  }, 120_000);
+  }, 300_000);
 
   it('refuses MONAI_SAM2=true on a torch 2.4 image before installing anything, naming the image setting', async () => {
     pod = await startRealPod({ env: { MONAI_SAM2: 'true' } });
@@ -58,7 +58,7 @@ describe('SSH faults', () => {
     expect(text).toContain('IMAGE_NAME=runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04');
     expect(text).toContain('The pod is still running and billing $0.69/hr. `/monai stop` stops it.');
     expect(existsSync(join(pod.volume, 'venv'))).toBe(false);
-  }, 120_000);
+  }, 300_000);
 
   it('says MONAI Label runs on the CPU, and why, when the host’s driver is older than the torch build', async () => {
     // A custom image whose tag names no CUDA, with MIN_CUDA_VERSION set too low for its cu124 torch.
@@ -67,7 +67,7 @@ describe('SSH faults', () => {
     expect(pod.harness.sim.deployInputs[0]?.['minCudaVersion']).toBe('12.2');
     expect(text).toContain('is ready');
     expect(text).toContain('MONAI Label runs on the *CPU*, so every click will be slow: the host’s NVIDIA driver is too old: it supports CUDA up to 12.2, and torch 2.4.0+cu124 was built for CUDA 12.4');
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('MONAI Label start-up faults', () => {
@@ -79,19 +79,19 @@ describe('MONAI Label start-up faults', () => {
     expect(view.error?.code).toBe('MONAI_STARTUP_FAILED');
     expect(view.error?.details).toContain('RuntimeError: CUDA error: no kernel image');
     expect(view.error?.details).toContain('Application startup failed. Exiting.');
-  }, 120_000);
+  }, 300_000);
 
   it('reports a server that dies while starting', async () => {
     pod = await startRealPod();
     await pod.faults({ startupDelaySeconds: 60 });
     const { request: op } = await want(pod.harness, 'start');
-    const pid = await eventually(() => pod!.serverPid(), 60_000);
-    await eventually(() => op.view.conditions.some((condition) => condition.type === 'MonaiStarted' && condition.status === 'True'), 60_000);
+    const pid = await eventually(() => pod!.serverPid(), 240_000);
+    await eventually(() => op.view.conditions.some((condition) => condition.type === 'MonaiStarted' && condition.status === 'True'), 240_000);
     process.kill(-(pid as number), 'SIGKILL');
     const view = await op.done;
     expect(view.error?.code).toBe('MONAI_DIED');
     expect(view.error?.message).toContain('stopped while it was starting');
-  }, 120_000);
+  }, 300_000);
 
   it('waits for a slow start and says what it is waiting for', async () => {
     pod = await startRealPod();
@@ -101,7 +101,7 @@ describe('MONAI Label start-up faults', () => {
     op.subscribe((view) => view.conditions.forEach((condition) => seen.add(condition.message)));
     expect((await op.done).phase).toBe('succeeded');
     expect([...seen]).toContain('Waiting for MONAI Label to answer');
-  }, 120_000);
+  }, 300_000);
 
   it('a download that hangs past MONAI_READY_TIMEOUT_MINUTES: the timeout names the install, not SSH', async () => {
     pod = await startRealPod({ env: { MONAI_READY_TIMEOUT_MINUTES: '0.5' } });
@@ -115,7 +115,7 @@ describe('MONAI Label start-up faults', () => {
     expect(view.error?.message).toContain('The pod is still running and billing $0.69/hr.');
     expect(view.error?.action).toContain('carries on where it stopped');
     expect([...seen]).toContain('Downloading the radiology app');
-  }, 120_000);
+  }, 300_000);
 
   it('names models whose weights did not load', async () => {
     pod = await startRealPod();
@@ -123,7 +123,7 @@ describe('MONAI Label start-up faults', () => {
     const view = await startOp(pod);
     expect(view.error?.code).toBe('MONAI_MODELS_MISSING');
     expect(view.error?.message).toContain('without deepgrow_3d');
-  }, 120_000);
+  }, 300_000);
 
   it('tells a DICOMweb refusal from a start-up problem, without showing the password', async () => {
     pod = await startRealPod({ env: { DICOMWEB_PASSWORD: 'wrong-password-123' } });
@@ -133,7 +133,7 @@ describe('MONAI Label start-up faults', () => {
     expect(view.error?.action).toBe('Orthanc refused the credentials: check DICOMWEB_USERNAME and DICOMWEB_PASSWORD.');
     expect(JSON.stringify(view)).not.toContain('wrong-password-123');
     expect(JSON.stringify(view)).not.toContain(ORTHANC_PASSWORD);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('logs and restart', () => {
@@ -151,7 +151,7 @@ describe('logs and restart', () => {
     expect(pod.serverPid()).not.toBe(before);
     expect(pod.harness.sim.callsTo('podResume')).toHaveLength(0);
     expect(pod.harness.sim.callsTo('podStop')).toHaveLength(0);
-  }, 120_000);
+  }, 300_000);
 
   it('refuses logs and restart while the pod is stopped', async () => {
     pod = await startRealPod();
@@ -159,5 +159,5 @@ describe('logs and restart', () => {
     expect(logs.text).toContain('is not running');
     const restart = await command(pod, 'restart');
     expect(restart.text).toContain('/monai start');
-  }, 60_000);
+  }, 300_000);
 });

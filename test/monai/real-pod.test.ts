@@ -59,7 +59,7 @@ describe('MONAI Label on a real sshd and a real venv', () => {
     const conditions = again.posts[0]!.versions.flatMap((version) => JSON.stringify(version.blocks));
     expect(conditions.join()).not.toContain('Installing MONAI Label');
     expect(pod.events().map((event) => event.event)).toEqual(['download', 'download', 'start_server', 'start_server']);
-  }, 120_000);
+  }, 300_000);
 
   it('runs the setup twice without a second install, download or server', async () => {
     pod = await startRealPod();
@@ -94,7 +94,7 @@ describe('MONAI Label on a real sshd and a real venv', () => {
     }
     expect(pod.serverPid()).toBe(pid);
     expect(pod.events().filter((event) => event.event === 'start_server')).toHaveLength(1);
-  }, 120_000);
+  }, 300_000);
 
   it('restarts MONAI Label, not the pod, for other models', async () => {
     pod = await startRealPod();
@@ -106,5 +106,5 @@ describe('MONAI Label on a real sshd and a real venv', () => {
     expect(pod.serverPid()).not.toBe(before);
     expect(pod.harness.sim.callsTo('podResume')).toHaveLength(0);
     expect(pod.harness.sim.deployInputs).toHaveLength(1);
-  }, 120_000);
+  }, 300_000);
 });

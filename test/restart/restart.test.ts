@@ -46,7 +46,7 @@ describe('restart safety', () => {
       SAMPLE_MINUTES: '60',
       LOG_LEVEL: 'info',
     };
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
     for (const bot of bots) if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
@@ -75,7 +75,7 @@ describe('restart safety', () => {
     const message = await eventually(() => {
       const posted = [...fake.messages.values()].find((candidate) => candidate.ts === [...fake.messages.keys()][0]);
       return posted?.text.includes('is ready') ? posted : undefined;
-    }, 60_000);
+    }, 300_000);
 
     expect(message.channel).toBe(progress.args['channel']);
     expect(message.text).toMatch(/monai-label is ready — http:\/\/127\.0\.0\.1:\d+/);
@@ -85,7 +85,7 @@ describe('restart safety', () => {
     expect(second.output()).toContain('resuming a request left unfinished');
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it('stopped with SIGTERM mid-start, it exits within 10 s saying it paused, and carries on when back', async () => {
     const bot = await start();
@@ -110,12 +110,12 @@ describe('restart safety', () => {
     world.simulator.runtimeDelayMs = 500;
     world.simulator.boot(world.simulator.podByName('monai-label')!);
     const again = await start();
-    await eventually(() => fake.messages.get(ts)?.text.includes('is ready'), 60_000);
+    await eventually(() => fake.messages.get(ts)?.text.includes('is ready'), 240_000);
     expect(world.simulator.callsTo('podResume')).toHaveLength(1);
     expect(world.simulator.deployInputs).toHaveLength(1);
     again.child.kill('SIGTERM');
     expect((await again.exited).code).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it('notices, once, a pod that runs without the bot having started it', async () => {
     world.simulator.addPod({ name: 'someone-elses-training', desiredStatus: 'RUNNING', costPerHr: 1.64 });
@@ -131,5 +131,5 @@ describe('restart safety', () => {
     expect(notices).toHaveLength(1);
     expect(notices[0]!.channel).toBe('C0COSTS');
     expect(notices[0]!.text).toContain('is running on this RunPod account (RTX 4090, $1.64/hr) and was not started through this bot');
-  }, 60_000);
+  }, 300_000);
 });
