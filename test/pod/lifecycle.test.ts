@@ -37,6 +37,8 @@ describe('starting the pod', () => {
         ports: '8000/tcp,22/tcp',
         startSsh: true,
         supportPublicIp: true,
+        // Hosts whose driver runs the image's CUDA 12.4 torch build (from the image's tag).
+        minCudaVersion: '12.4',
         env: [
           { key: 'PUBLIC_KEY', value: harness.sshKey.publicKey },
           { key: 'MONAI_POD_BOT_DEPLOY', value: expect.stringMatching(/^[0-9a-f-]{36}$/) },
