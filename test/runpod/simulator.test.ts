@@ -107,3 +107,28 @@ describe('the RunPod simulator', () => {
     }
   });
 });
+
+describe('the RunPod simulator: hosts and their drivers’ CUDA', () => {
+  const deploy = (fields: string) =>
+    gql(`mutation { podFindAndDeployOnDemand(input: { name: "m", imageName: "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04", gpuTypeId: "NVIDIA GeForce RTX 4090", gpuCount: 1, cloudType: COMMUNITY, ports: "8000/tcp,22/tcp"${fields} }) { id } }`);
+
+  it('minCudaVersion and allowedCudaVersions skip hosts whose driver does not match; none left is a refusal', async () => {
+    sim.hostCudaVersions = ['12.2', '12.4', '12.8'];
+    const placed = await deploy(', minCudaVersion: "12.3"');
+    expect(sim.pod((placed.body.data!['podFindAndDeployOnDemand'] as { id: string }).id).hostCuda).toBe('12.4');
+    const listed = await deploy(', allowedCudaVersions: ["12.8"]');
+    expect(sim.pod((listed.body.data!['podFindAndDeployOnDemand'] as { id: string }).id).hostCuda).toBe('12.8');
+    const refused = await deploy(', minCudaVersion: "13.0"');
+    expect(refused.body.errors?.[0]?.message).toBe('There are no longer any instances available with the requested specifications. Please refresh and try again.');
+  });
+
+  it('an image needing a newer CUDA than the host’s driver never gets a runtime, as on RunPod', async () => {
+    sim.hostCudaVersions = ['12.2'];
+    const { body } = await deploy('');
+    const pod = sim.pod((body.data!['podFindAndDeployOnDemand'] as { id: string }).id);
+    expect(pod.desiredStatus).toBe('RUNNING');
+    // No container start is even scheduled: the runtime stays null for good.
+    expect(pod.bootTimer).toBeNull();
+    expect(pod.runtime).toBeNull();
+  });
+});
