@@ -2,6 +2,7 @@
 import { cpus, totalmem } from 'node:os';
 import { ackLatency } from './ack.js';
 import { apiEconomy } from './economy.js';
+import { firstInstall } from './first-install.js';
 import { footprint } from './footprint.js';
 import { gateOverhead } from './gate.js';
 import { startFakes } from './processes.js';
@@ -35,6 +36,7 @@ await measure('RunPod API economy (REST v2)', () => apiEconomy('v2'));
 await measure('RunPod API economy (GraphQL)', () => apiEconomy('graphql'));
 await measure('start overhead', startOverhead);
 await measure('the gate', gateOverhead);
+await measure('first install', firstInstall);
 
 const measured = figures.filter((figure) => figure.value !== null);
 const failed = measured.filter((figure) => !figure.ok);

@@ -2,17 +2,28 @@ import { BotError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { PodShell } from '../ssh/shell.js';
 import { LogTail } from './log-tail.js';
-import { gateScript, installScript, parseMarker, probeScript, startScript, watchScript, type ScriptSettings, type SetupMarker } from './setup-script.js';
+import type { GpuFacts } from './gpu.js';
+import { diskFullError, type DiskFacts, type InstallPlan, type PodPython, type TriedPython } from './python-stack.js';
+import { gateScript, parseMarker, startScript, watchScript, type ScriptSettings, type SetupMarker } from './setup-script.js';
+import { installScript, probeScript } from './stack-script.js';
 
-/** What the volume holds, as the probe reads it. */
+/** What the volume and the pod hold, as the probe reads it. */
 export interface VolumeFacts {
-  /** The interpreter the venv is made from, when usable; otherwise why not. */
-  python: { usable: true; version: string } | { usable: false; reason: string };
+  /** The Pythons looked at for the image's torch (empty when MONAI Label is installed with the bot's pins). */
+  pythons: TriedPython[];
+  /** The venv's own Python, when the venv exists: the torch MONAI Label imports. */
+  venvPython: PodPython | null;
   venv: boolean;
   /** monailabel's version in the venv, or null. */
   installedVersion: string | null;
+  /** The venv holds SAM 2. */
+  sam2: boolean;
+  /** The pins the venv was installed with (stackStamp), or null: none, or an install from before the pins. */
+  stamp: string | null;
   /** App folders present under the venv, e.g. ["radiology"]. */
   apps: string[];
+  gpu: Pick<GpuFacts, 'gpuName' | 'driverCuda'>;
+  disk: DiskFacts;
 }
 
 export interface ServerFacts {
@@ -60,8 +71,10 @@ export interface WatchFacts {
 }
 
 export const INSTALL_STEP_TEXT: Readonly<Record<string, string>> = {
-  venv: 'Creating the Python environment on the volume',
-  pip: 'Installing MONAI Label (first time on this volume: several minutes)',
+  venv: 'Creating the Python environment on the volume (it reuses the image’s PyTorch)',
+  pip: 'Installing MONAI Label with pinned dependencies (first time on this volume: a few minutes)',
+  sam2: 'Building SAM 2 once (its wheel is kept on the volume)',
+  check: 'Checking the installed packages (pip check)',
   'app-radiology': 'Downloading the radiology app',
   'app-monaibundle': 'Downloading the monaibundle app',
 };
@@ -82,27 +95,41 @@ export class MonaiOnPod {
   ) {}
 
   async probe(signal?: AbortSignal): Promise<{ volume: VolumeFacts; server: ServerFacts; gate: GateFacts }> {
-    const volume: VolumeFacts = { python: { usable: false, reason: 'The pod did not report its Python.' }, venv: false, installedVersion: null, apps: [] };
+    const volume: VolumeFacts = {
+      pythons: [],
+      venvPython: null,
+      venv: false,
+      installedVersion: null,
+      sam2: false,
+      stamp: null,
+      apps: [],
+      gpu: { gpuName: null, driverCuda: null },
+      disk: { volumeFreeGb: null, containerFreeGb: null },
+    };
     const server: ServerFacts = { running: false, pid: null, settingsMatch: false };
     let gate = { ...GATE_UNKNOWN };
     const outcome = await this.shell.run(probeScript(this.settings), {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       ...(signal ? { signal } : {}),
       onLine: (line) => {
         const marker = parseMarker(line);
         if (!marker) return;
-        if (marker.python === 'ok') volume.python = { usable: true, version: marker.version ?? '' };
-        if (marker.python === 'missing') volume.python = { usable: false, reason: `${this.settings.python} was not found on the pod (POD_PYTHON).` };
-        if (marker.python === 'unsupported') {
-          volume.python = { usable: false, reason: `MONAI Label ${this.settings.version} needs Python 3.9 to 3.12; the pod’s ${this.settings.python} is ${marker.version ?? 'another version'}.` };
+        if (marker['python']) volume.pythons.push(readPython(marker));
+        if (marker['venv']) {
+          const found = readPython(marker).found;
+          volume.venvPython = typeof found === 'object' ? found : null;
+          volume.venv = volume.venvPython !== null;
+          volume.installedVersion = text(marker['monailabel']) ?? null;
+          volume.sam2 = text(marker['sam2']) !== undefined;
         }
-        if (marker.venv) volume.venv = marker.venv === 'yes';
-        if (marker.installed) volume.installedVersion = marker.installed === 'none' ? null : marker.installed;
-        if (marker.app) volume.apps.push(marker.app);
-        if (marker.server) {
-          server.running = marker.server === 'running';
-          server.pid = marker.pid ? Number(marker.pid) : null;
-          server.settingsMatch = marker.settings === 'match';
+        if (marker['stack']) volume.stamp = text(marker['stamp']) ?? null;
+        if (marker['app']) volume.apps.push(String(marker['app']));
+        if (marker['gpu']) volume.gpu = { gpuName: gpuName(marker['name']), driverCuda: cudaVersion(marker['cuda']) };
+        if (marker['disk']) volume.disk = { volumeFreeGb: gigabytes(marker['volume_kb']), containerFreeGb: gigabytes(marker['container_kb']) };
+        if (marker['server']) {
+          server.running = marker['server'] === 'running';
+          server.pid = marker['pid'] ? Number(marker['pid']) : null;
+          server.settingsMatch = marker['settings'] === 'match';
         }
         if (marker.gate) gate = gateFacts(marker, gate, this.redactor);
       },
@@ -113,28 +140,41 @@ export class MonaiOnPod {
     return { volume, server, gate };
   }
 
-  /** Installs what is missing; `onStep` hears each step as it begins. A cut-short run (signal) rejects with the signal's reason. */
-  async install(signal: AbortSignal, onStep: (text: string) => void): Promise<void> {
-    const output = new LogTail(30);
+  /** Installs what is missing with the plan's pins; `onStep` hears each step as it begins. A cut-short run (signal) rejects with the signal's reason. */
+  async install(plan: InstallPlan, signal: AbortSignal, onStep: (text: string) => void): Promise<void> {
+    const output = new LogTail(40);
     let step = 'setup';
-    const outcome = await this.shell.run(installScript(this.settings), {
+    let pipCheckFailed = false;
+    let diskFull = false;
+    const outcome = await this.shell.run(installScript(this.settings, plan), {
       signal,
       onLine: (line) => {
         const marker = parseMarker(line);
-        if (!marker) return output.push(line);
-        if (marker.step && marker.state === 'begin') {
-          step = marker.step;
-          onStep(INSTALL_STEP_TEXT[marker.step] ?? `Running ${marker.step}`);
+        if (!marker) {
+          if (/No space left on device/i.test(line)) diskFull = true;
+          return output.push(line);
         }
-        if (marker.python) step = 'python';
+        if (marker['step'] && marker['state'] === 'begin') {
+          step = String(marker['step']);
+          onStep(INSTALL_STEP_TEXT[step] ?? `Running ${step}`);
+        }
+        if (marker['check'] === 'pip' && marker['status'] === 'failed') pipCheckFailed = true;
       },
     });
-    if (outcome.code !== 0) {
+    if (outcome.code === 0) return;
+    const details = output.text(this.redactor);
+    if (diskFull) throw diskFullError(step, details);
+    if (pipCheckFailed) {
       throw new BotError('MONAI_INSTALL_FAILED', {
-        message: `Setting up MONAI Label on the pod failed (step: ${step}, exit code ${outcome.code ?? 'none'}).`,
-        details: output.text(this.redactor),
+        message: 'MONAI Label installed, but `pip check` found broken requirements among the packages it uses (pip’s lines below). MONAI Label was not started.',
+        action: 'The image’s packages and the bot’s pins disagree: see `/monai troubleshoot pip`. An image with a consistent PyTorch (IMAGE_NAME) usually fixes it.',
+        details,
       });
     }
+    throw new BotError('MONAI_INSTALL_FAILED', {
+      message: `Setting up MONAI Label on the pod failed (step: ${step}, exit code ${outcome.code ?? 'none'}).`,
+      details,
+    });
   }
 
   /** Starts MONAI Label detached behind the gate (or keeps what runs with these settings); says which. */
@@ -202,7 +242,7 @@ export class ServerWatch {
         signal: this.stopper.signal,
         onLine: (line) => {
           const marker = parseMarker(line);
-          if (marker?.server === 'exited') this.failure ??= 'exited';
+          if (marker?.['server'] === 'exited') this.failure ??= 'exited';
           if (marker) return;
           this.tail.push(line);
           if (/Application startup failed/.test(line)) this.failure ??= 'startup-failed';
@@ -223,4 +263,41 @@ export class ServerWatch {
     this.stopper.abort();
     await this.done;
   }
+}
+
+const text = (value: SetupMarker[string]): string | undefined => (typeof value === 'string' && value !== '' && value !== 'none' ? value : undefined);
+
+/** A version as pip or nvidia-smi prints it; anything else from the pod is dropped. */
+const version = (value: SetupMarker[string]): string | null => {
+  const found = text(value);
+  return found && /^\d+(\.[0-9A-Za-z]+)*(\+[0-9A-Za-z.]+)?$/.test(found) && found.length <= 40 ? found : null;
+};
+const cudaVersion = (value: SetupMarker[string]): string | null => {
+  const found = text(value);
+  return found && /^\d{1,3}\.\d{1,3}(\.\d+)?$/.test(found) ? found : null;
+};
+const gpuName = (value: SetupMarker[string]): string | null => {
+  const found = text(value);
+  return found && /^[A-Za-z0-9 ._()-]{1,80}$/.test(found) ? found.trim() : null;
+};
+const gigabytes = (value: SetupMarker[string]): number | null => {
+  const found = text(value);
+  return found && /^\d+$/.test(found) ? Number(found) / 1024 / 1024 : null;
+};
+
+function readPython(marker: SetupMarker): TriedPython {
+  const command = String(marker['cmd'] ?? '?');
+  if (marker['found'] === 'missing') return { command, found: 'missing' };
+  const path = text(marker['path']);
+  const pythonVersion = version(marker['version']);
+  if (marker['found'] !== 'yes' || !path || !/^\/[A-Za-z0-9._/+-]+$/.test(path) || !pythonVersion) return { command, found: 'failed' };
+  const found: PodPython = {
+    command,
+    path,
+    version: pythonVersion,
+    torch: version(marker['torch']),
+    torchvision: version(marker['torchvision']),
+    torchCuda: cudaVersion(marker['cuda']),
+  };
+  return { command, found };
 }

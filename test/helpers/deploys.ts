@@ -37,6 +37,8 @@ export function tutorialDeploy(api: RunPodApiName, publicKey: string, nonce: str
     ports: '8000/tcp,22/tcp',
     startSsh: true,
     supportPublicIp: true,
+    // Hosts whose driver runs the image's CUDA 12.4 torch build (from the image's tag).
+    minCudaVersion: '12.4',
     env: [
       { key: 'PUBLIC_KEY', value: publicKey },
       { key: 'MONAI_POD_BOT_DEPLOY', value: nonce },

@@ -6,10 +6,11 @@ import type { Target } from '../../src/runpod/simulator/ports.js';
 import type { PodServices } from '../../src/runpod/simulator/services.js';
 import { FakeOrthanc } from '../../src/sim/orthanc.js';
 import { CONTAINER_NET } from '../../src/sim/pod-host.js';
+import { gpuFileText, type PodImage, type PodImageOptions } from '../../src/sim/pod-image.js';
 import { generateKeyPair, type KeyPair } from '../../src/ssh/keys.js';
 import { onTestFinished } from 'vitest';
 import { runCommand, startHarness, type Harness, type HarnessOptions } from './harness.js';
-import { pipEnv, podTools, seedInstalledVenv } from './pod-tools.js';
+import { buildImage, podEnv, podTools, seedInstalledVenv } from './pod-tools.js';
 import { createSshd, freePorts, type Sshd } from './sshd.js';
 
 export const ORTHANC_USER = 'orthanc';
@@ -17,6 +18,8 @@ export const ORTHANC_PASSWORD = "0rth@nc p'ss $(id)";
 
 export interface RealPod {
   harness: Harness;
+  /** The pod's image: its Python with torch, first on the pod's PATH. */
+  image: PodImage;
   sshd: Sshd;
   orthanc: FakeOrthanc;
   volume: string;
@@ -60,17 +63,21 @@ export interface RealPodOptions extends HarnessOptions {
   /** sshd starts only once the bot has been refused (and is retrying), as on a container still booting. */
   sshdStartsLate?: boolean;
   /**
-   * `installed` (the default): the volume already holds the venv with monailabel, as after a first
-   * start, so the setup skips the slow venv and pip steps; `empty`: a new volume, installed from scratch.
+   * `installed` (the default): the volume already holds the venv with monailabel and its pinned
+   * dependencies, as after a first start, so the setup skips the slow venv and pip steps; `empty`:
+   * a new volume, installed from scratch.
    */
   volume?: 'installed' | 'empty';
+  /** Another pod image than the run's default (torch 2.4.0 for CUDA 12.4), built for this pod. */
+  image?: Pick<PodImageOptions, 'torch' | 'torchCuda' | 'commands'>;
 }
 
 /**
  * A "pod" whose container is this machine: an SSH server (OpenSSH's sshd as RunPod's image runs,
- * or the in-process one where sshd is missing), a Python venv on a temporary volume (CPython, or the
- * Node stand-ins where Python is missing), pip served from a local wheel of the MONAI Label
- * stand-in, and a fake Orthanc with Basic auth. Stopping the pod ends MONAI Label (its alive file goes).
+ * or the in-process one where sshd is missing), a pod image (a Python with a stub of torch 2.4.0
+ * for CUDA 12.4 and an nvidia-smi whose driver is the simulated host's; CPython, or the Node
+ * stand-ins where Python is missing), a venv on a temporary volume, pip served from the run's stub
+ * index, and a fake Orthanc with Basic auth. Stopping the pod ends MONAI Label (its alive file goes).
  */
 export async function startRealPod(options: RealPodOptions = {}): Promise<RealPod> {
   const tools = podTools();
@@ -82,6 +89,8 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
   const alive = join(dir, 'alive');
   await mkdir(volume, { recursive: true });
   if (options.volume !== 'empty') await seedInstalledVenv(volume);
+  const gpuFile = join(dir, 'gpu.json');
+  const image = options.image ? await buildImage(tools.choice, join(dir, 'image'), options.image) : tools.image;
   const orthanc = await new FakeOrthanc({ series: 7, username: ORTHANC_USER, password: ORTHANC_PASSWORD }).start();
   const [monaiPort, internalPort, sshPort] = (await freePorts(3)) as [number, number, number];
   const sshd = await createSshd({
@@ -89,7 +98,9 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
     dir,
     authorizedKey: sshKey.publicKey,
     setEnv: {
-      ...pipEnv(tools.wheels),
+      // The image's Python and nvidia-smi come first, as on a RunPod PyTorch image.
+      ...podEnv(image, tools.wheels),
+      SIMPOD_GPU_FILE: gpuFile,
       SIMPOD_PORT_8000: String(monaiPort),
       SIMPOD_PORT_8001: String(internalPort),
       PYTHONPATH: CONTAINER_NET,
@@ -104,8 +115,9 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
     [8000, { host: '127.0.0.1', port: monaiPort }],
   ]);
   const services: PodServices = {
-    boot: async () => {
+    boot: async (pod) => {
       await writeFile(alive, 'up\n');
+      await writeFile(gpuFile, gpuFileText({ name: pod.gpuName, driverCuda: pod.driverCuda }));
       return targets;
     },
     // The container stops: its processes die at once (MONAI Label and the gate with them); the volume stays.
@@ -127,7 +139,10 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
     simulator: { ...options.simulator, services },
     env: {
       VOLUME_MOUNT_PATH: volume,
-      POD_PYTHON: tools.interpreter,
+      // An absolute path: bash run by sshd reads ~/.bashrc, which may put this machine's own
+      // Python (pyenv shims and the like) before the image's. The search itself is tested in
+      // test/monai/python-stack.test.ts.
+      POD_PYTHON: image.python,
       SSH_USER: userInfo().username,
       SSH_CONNECT_TIMEOUT_SECONDS: '20',
       DICOMWEB_URL: orthanc.url,
@@ -152,6 +167,7 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
   const serverPid = pidOf('server.pid');
   return {
     harness,
+    image,
     sshd,
     orthanc,
     volume,

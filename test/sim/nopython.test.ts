@@ -4,41 +4,35 @@
  * in src/monai/ starts asking the pod's Python something new, this fails until the table in
  * src/sim/nopython/interpreter.ts answers it. Runs whether or not this machine has Python.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorScript } from '../../src/monai/doctor-script.js';
 import { gateConfig } from '../../src/monai/gate.js';
-import { installScript, MARKER, paths, probeScript, startScript, type ScriptSettings } from '../../src/monai/setup-script.js';
-import { installFakePython, writeNodeStandinWheel } from '../../src/sim/nopython/launcher.js';
+import { stackStamp, type InstallPlan } from '../../src/monai/python-stack.js';
+import { MARKER, paths, startScript, type ScriptSettings } from '../../src/monai/setup-script.js';
+import { installScript, probeScript } from '../../src/monai/stack-script.js';
+import { writeNodeStandinWheel } from '../../src/sim/nopython/launcher.js';
 import { FakeOrthanc } from '../../src/sim/orthanc.js';
+import { buildPodImage, gpuFileText, type PodImage } from '../../src/sim/pod-image.js';
+import { buildNodeStubIndex } from '../../src/sim/pypi/index.js';
 import { eventually } from '../helpers/harness.js';
-import { COMPILED_NOPYTHON } from '../helpers/pod-tools.js';
-import { freePort } from '../helpers/sshd.js';
+import { COMPILED_NOPYTHON, runOnPod } from '../helpers/pod-tools.js';
+import { freePorts } from '../helpers/sshd.js';
 
 let dir = '';
 let env: Record<string, string> = {};
 let orthanc: FakeOrthanc;
 let port = 0;
+let internalPort = 0;
 let settings: ScriptSettings;
+let image: PodImage;
+let plan: InstallPlan;
 
 /** A script as the pod runs it: `bash -s` with the script on stdin and the pod's environment. */
-function onPod(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-s'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    // The server started in the background keeps no pipe of ours open: its output goes to the log.
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(script);
-  });
-}
+const onPod = (script: string) => runOnPod(script, env, dir);
 
 const markers = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith(`${MARKER} `));
 
@@ -49,18 +43,23 @@ function serverPid(): number | null {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'monai-nopython-'));
-  const bin = join(dir, 'bin');
-  await installFakePython(bin, COMPILED_NOPYTHON);
-  await writeNodeStandinWheel(join(dir, 'wheels'), '0.8.5');
+  // A pod image whose python is the stand-in: torch 2.4.0 for CUDA 12.4 in its site-packages, and nvidia-smi.
+  image = await buildPodImage({ dir: join(dir, 'image'), interpreter: { kind: 'node', program: COMPILED_NOPYTHON }, torch: '2.4.0', torchCuda: '12.4' });
+  plan = { python: image.python, pythonVersion: '3.11.9', torch: '2.4.0', torchvision: '0.19.0', sam2: false };
+  await buildNodeStubIndex(join(dir, 'wheels'), '0.8.5');
+  await writeNodeStandinWheel(join(dir, 'only-monailabel'), '0.8.5');
+  await writeFile(join(dir, 'gpu.json'), gpuFileText({ name: 'NVIDIA GeForce RTX 4090', driverCuda: '12.8' }));
   orthanc = await new FakeOrthanc({ series: 4, username: 'orthanc', password: 'pacs pass' }).start();
-  port = await freePort();
+  [port, internalPort] = (await freePorts(2)) as [number, number];
   env = {
     // The stand-in's python3 comes first, so the script never meets a real Python on this machine.
-    PATH: [bin, process.env['PATH'] ?? ''].join(delimiter),
+    PATH: [image.bin, process.env['PATH'] ?? ''].join(delimiter),
     HOME: dir,
+    SIMPOD_GPU_FILE: join(dir, 'gpu.json'),
     PIP_NO_INDEX: '1',
     PIP_FIND_LINKS: join(dir, 'wheels'),
     SIMPOD_PORT_8000: String(port),
+    SIMPOD_PORT_8001: String(internalPort),
   };
   settings = {
     volume: join(dir, 'volume'),
@@ -89,11 +88,19 @@ afterAll(async () => {
 });
 
 describe('the bot’s setup script on a pod whose Python is the Node stand-in', () => {
-  it('creates the venv, installs monailabel, downloads both apps and starts a server that serves /info/', async () => {
+  it('creates the venv, installs monailabel with its pinned dependencies, downloads both apps and starts a server that serves /info/', async () => {
     const probe = await onPod(probeScript(settings));
     expect(probe.stderr).toBe('');
-    expect(markers(probe.stdout)).toEqual([`${MARKER} python=ok version=3.11.9`, `${MARKER} venv=no installed=none`, `${MARKER} server=stopped`]);
-    const install = await onPod(installScript(settings));
+    expect(markers(probe.stdout)).toEqual([
+      `${MARKER} venv cmd=venv found=missing`,
+      `${MARKER} stack stamp=none`,
+      `${MARKER} python cmd=python3 found=yes path=${join(image.bin, 'python3')} version=3.11.9 torch=2.4.0+cu124 torchvision=0.19.0+cu124 cuda=12.4 monailabel=none sam2=none`,
+      `${MARKER} gpu name="NVIDIA GeForce RTX 4090" cuda=12.8`,
+      expect.stringMatching(new RegExp(`^${MARKER} disk volume_kb=\\d+ container_kb=\\d+$`)),
+      `${MARKER} server=stopped`,
+      `${MARKER} gate=stopped`,
+    ]);
+    const install = await onPod(installScript(settings, plan));
     expect(install.stderr).toBe('');
     expect(install.code).toBe(0);
     expect(markers(install.stdout)).toEqual([
@@ -101,67 +108,88 @@ describe('the bot’s setup script on a pod whose Python is the Node stand-in', 
       `${MARKER} step=venv state=done`,
       `${MARKER} step=pip state=begin`,
       `${MARKER} step=pip state=done`,
+      `${MARKER} step=check state=begin`,
+      `${MARKER} check=pip status=ok`,
+      `${MARKER} step=check state=done`,
       `${MARKER} step=app-radiology state=begin`,
       `${MARKER} step=app-radiology state=done`,
       `${MARKER} step=app-monaibundle state=begin`,
       `${MARKER} step=app-monaibundle state=done`,
       `${MARKER} installed=0.8.5`,
     ]);
+    // The pins hold: the image's torch pair is kept, MONAI 1.4.0, pydicom 2.4.4, NumPy 1.x, no SAM 2.
+    expect(install.stdout).toContain('Successfully installed monailabel-0.8.5');
+    expect(install.stdout).toMatch(/Successfully installed .*monai-1\.4\.0 .*pydicom-2\.4\.4/);
+    expect(install.stdout).toContain('Requirement already satisfied: torchvision in');
+    expect(install.stdout).not.toMatch(/Processing \S*\/(torch|torchvision|triton|nvidia_\w+|sam2)-\d|Processing \S*\/numpy-2/);
     const first = await onPod(startScript(settings, false));
     expect(first.code).toBe(0);
-    expect(markers(first.stdout)).toEqual([`${MARKER} server=started pid=${serverPid()}`]);
-    expect(install.stdout).toContain('Successfully installed monailabel-0.8.5');
+    expect(markers(first.stdout)).toContain(`${MARKER} server=started pid=${serverPid()}`);
     const info = await eventually(async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/info/`).catch(() => null);
-      return response?.ok ? ((await response.json()) as { version: string; models: object; datastore: { total: number } }) : undefined;
+      const response = await fetch(`http://127.0.0.1:${internalPort}/info/`).catch(() => null);
+      return response?.ok ? ((await response.json()) as { version: string; models: Record<string, { config: { device: string[] } }>; datastore: { total: number } }) : undefined;
     }, 30_000);
     expect(info.version).toBe('0.8.5');
     expect(Object.keys(info.models)).toEqual(['deepgrow_2d', 'deepgrow_3d', 'deepgrow_pipeline', 'Histogram+GraphCut', 'GMM+GraphCut']);
+    // The image's torch is built for CUDA 12.4 and the driver supports 12.8: MONAI Label sees the GPU.
+    expect(info.models['deepgrow_2d']?.config.device).toEqual(['NVIDIA GeForce RTX 4090']);
     expect(info.datastore.total).toBe(4);
     const log = readFileSync(paths(settings.volume).log, 'utf8');
-    expect(log).toContain('Uvicorn running on http://0.0.0.0:8000');
+    expect(log).toContain('Uvicorn running on http://127.0.0.1:8001');
     expect(log).not.toContain('pacs pass');
   });
 
   it('runs again without a second install, download or server', async () => {
     const pid = serverPid();
     const probe = await onPod(probeScript(settings));
-    expect(markers(probe.stdout)).toEqual([
-      `${MARKER} python=ok version=3.11.9`,
-      `${MARKER} venv=yes installed=0.8.5`,
-      `${MARKER} app=radiology`,
-      `${MARKER} app=monaibundle`,
-      `${MARKER} server=running pid=${pid} settings=match`,
-    ]);
-    const install = await onPod(installScript(settings));
+    expect(markers(probe.stdout)).toEqual(
+      expect.arrayContaining([
+        `${MARKER} venv cmd=${join(settings.volume, 'venv', 'bin', 'python')} found=yes path=${join(settings.volume, 'venv', 'bin', 'python')} version=3.11.9 torch=2.4.0+cu124 torchvision=0.19.0+cu124 cuda=12.4 monailabel=0.8.5 sam2=none`,
+        `${MARKER} stack stamp=${stackStamp('0.8.5')}`,
+        `${MARKER} app=radiology`,
+        `${MARKER} app=monaibundle`,
+        `${MARKER} server=running pid=${pid} settings=match`,
+      ]),
+    );
+    // Installed with the bot's pins: the Pythons are not looked at again.
+    expect(markers(probe.stdout).filter((line) => line.includes(' python '))).toEqual([]);
+    const install = await onPod(installScript(settings, plan));
     expect(install.code).toBe(0);
     expect(markers(install.stdout)).toEqual([
       `${MARKER} step=venv state=skip`,
       `${MARKER} step=pip state=skip`,
+      `${MARKER} step=check state=begin`,
+      `${MARKER} check=pip status=ok`,
+      `${MARKER} step=check state=done`,
       `${MARKER} step=app-radiology state=skip`,
       `${MARKER} step=app-monaibundle state=skip`,
       `${MARKER} installed=0.8.5`,
     ]);
     const again = await onPod(startScript(settings, false));
-    expect(markers(again.stdout)).toEqual([`${MARKER} server=kept pid=${pid}`]);
+    expect(markers(again.stdout)).toContain(`${MARKER} server=kept pid=${pid}`);
   });
 
   it('answers the doctor’s checks from the pod', async () => {
     const doctor = await onPod(doctorScript(settings.volume, settings.dicomwebUrl, gateConfig(settings.gate).digest));
     expect(doctor.code).toBe(0);
-    expect(markers(doctor.stdout)).toEqual([
-      `${MARKER} check=process status=ok pid=${serverPid()}`,
-      `${MARKER} check=dicomweb status=200 count=1`,
-      expect.stringMatching(new RegExp(`^${MARKER} check=disk avail_kb=\\d+ total_kb=\\d+$`)),
-    ]);
+    expect(markers(doctor.stdout)).toEqual(
+      expect.arrayContaining([
+        `${MARKER} check=process status=ok pid=${serverPid()}`,
+        `${MARKER} check=dicomweb status=200 count=1`,
+        expect.stringMatching(new RegExp(`^${MARKER} check=disk avail_kb=\\d+ total_kb=\\d+$`)),
+        expect.stringMatching(new RegExp(`^${MARKER} check=torch cmd=\\S+ found=yes .* torch=2\\.4\\.0\\+cu124 .*cuda=12\\.4 `)),
+        `${MARKER} gpu name="NVIDIA GeForce RTX 4090" cuda=12.8`,
+      ]),
+    );
     expect(orthanc.requests.at(-1)).toMatchObject({ path: '/dicom-web/series?Modality=CT&limit=1', authorized: true });
   });
 
-  it('fails as pip fails for a version the wheels do not have', async () => {
-    const result = await onPod(installScript({ ...settings, version: '9.9.9' }));
+  it('fails as pip fails for a requirement the index does not have', async () => {
+    const volume = join(dir, 'other-volume');
+    const result = await onPod(installScript({ ...settings, volume }, plan).replace(/^/, `export PIP_FIND_LINKS='${join(dir, 'only-monailabel')}'\n`));
     expect(result.code).not.toBe(0);
     expect(markers(result.stdout)).toContain(`${MARKER} step=pip state=begin`);
-    expect(result.stderr).toContain('ERROR: No matching distribution found for monailabel==9.9.9');
+    expect(result.stderr).toContain('ERROR: No matching distribution found for monai[');
   });
 
   it('refuses loudly what its table does not know, naming the file to extend', async () => {
