@@ -74,7 +74,7 @@ function monaiStep(input: MonaiDecideInput): Step {
         models: info.info.models,
         studies: info.info.studies,
         device: info.info.device,
-        gpu: deviceVerdict(info.info.device, gpuFacts(monai.volume)),
+        gpu: deviceVerdict(info.info.device, gpuFacts(monai.volume) ?? memory.gpu ?? null),
         monaiVersion: info.info.version,
         reused,
       },

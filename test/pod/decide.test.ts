@@ -6,7 +6,7 @@ import { stackStamp, type PodPython, type TriedPython } from '../../src/monai/py
 import { decide, type DecideLimits, type Step } from '../../src/pod/decide.js';
 import type { DesiredState } from '../../src/pod/desired.js';
 import { apiUrl, podEndpoints, secretUrl } from '../../src/pod/endpoints.js';
-import { freshMemory, type ReconcileMemory } from '../../src/pod/memory.js';
+import { freshMemory, noteObservation, type ReconcileMemory } from '../../src/pod/memory.js';
 import type { MonaiObservation, Observation } from '../../src/pod/observation.js';
 import type { Pod } from '../../src/runpod/api.js';
 import { podFixture } from '../helpers/pods.js';
@@ -445,5 +445,15 @@ describe('decide: the install plan, refused before anything is installed', () =>
       reason: 'the host’s NVIDIA driver is too old: it supports CUDA up to 12.2, and torch 2.4.0+cu124 was built for CUDA 12.4',
     });
     expect(done({ ...installed, venvPython: { ...venvPython, torch: '2.4.0+cpu', torchCuda: null } }, ['cpu'])).toEqual({ onGpu: false, reason: 'torch 2.4.0+cpu in the venv is a CPU-only build (torch without CUDA)' });
+  });
+
+  it('the reason for the CPU survives an observation without SSH: the facts of the last probe are remembered', () => {
+    const probed = observe({ monai: monai({ volume: { ...installed, gpu: { gpuName: 'NVIDIA GeForce RTX 4090', driverCuda: '12.2' } } }) });
+    const remembered = noteObservation(memory({ serverStartedFor: 7 }), probed);
+    expect(remembered.gpu).toEqual({ gpuName: 'NVIDIA GeForce RTX 4090', driverCuda: '12.2', torch: '2.4.0+cu124', torchCuda: '12.4' });
+    const info: InfoAnswer = { kind: 'ok', info: { name: 'MONAILabel', version: '0.8.5', models: ['deepgrow_2d', 'deepgrow_3d'], device: ['cpu'], studies: 7, labelled: 0, labelTags: {} }, gate: DIGEST };
+    const answered = observe({ monai: monai({ info, ssh: { kind: 'not-needed' }, volume: null, server: null, gate: null }) });
+    const result = decide({ desired: desired(), observation: answered, memory: noteObservation(remembered, answered), now: NOW, limits });
+    expect(result.kind === 'done' && result.result.gpu).toEqual({ onGpu: false, reason: 'the host’s NVIDIA driver is too old: it supports CUDA up to 12.2, and torch 2.4.0+cu124 was built for CUDA 12.4' });
   });
 });
