@@ -15,6 +15,7 @@ import { stackStamp, type InstallPlan } from '../../src/monai/python-stack.js';
 import { MARKER, paths, startScript, type ScriptSettings } from '../../src/monai/setup-script.js';
 import { installScript, probeScript } from '../../src/monai/stack-script.js';
 import { writeNodeStandinWheel } from '../../src/sim/nopython/launcher.js';
+import { torchDevices } from '../../src/sim/nopython/torch.js';
 import { FakeOrthanc } from '../../src/sim/orthanc.js';
 import { buildPodImage, gpuFileText, type PodImage } from '../../src/sim/pod-image.js';
 import { buildNodeStubIndex } from '../../src/sim/pypi/index.js';
@@ -167,6 +168,21 @@ describe('the bot’s setup script on a pod whose Python is the Node stand-in', 
     ]);
     const again = await onPod(startScript(settings, false));
     expect(markers(again.stdout)).toContain(`${MARKER} server=kept pid=${pid}`);
+  });
+
+  it('sees the GPU only when the image’s torch build runs on the host’s driver, as the image’s torch does', async () => {
+    const venv = join(settings.volume, 'venv');
+    const gpu = async (driverCuda: string) => {
+      const file = join(dir, `gpu-${driverCuda}.json`);
+      await writeFile(file, gpuFileText({ name: 'NVIDIA GeForce RTX 4090', driverCuda }));
+      return torchDevices({ VIRTUAL_ENV: venv, SIMPOD_GPU_FILE: file });
+    };
+    expect(await gpu('12.8')).toEqual(['NVIDIA GeForce RTX 4090']);
+    expect(await gpu('12.4')).toEqual(['NVIDIA GeForce RTX 4090']);
+    expect(await gpu('12.2')).toEqual(['cpu']);
+    expect(torchDevices({ VIRTUAL_ENV: venv })).toEqual(['cpu']);
+    // Run from source, without a venv or torch: the tests' GPU, as the Python stand-in does.
+    expect(torchDevices({})).toBeNull();
   });
 
   it('answers the doctor’s checks from the pod', async () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { localStamp, type Log } from './log.js';
+import { torchDevices } from '../torch.js';
 import { GPU, MODELS, ORGANS, SCRIBBLE_LABELS, type Labels } from './models.js';
 import { pyRepr, type PyValue } from './pyformat.js';
 
@@ -83,7 +84,8 @@ export class App {
     private readonly version: string,
   ) {
     this.remote = /^https?:\/\//.test(studies);
-    this.device = faults.cpuOnly ? ['cpu'] : [GPU];
+    // Without torch in the venv (run from source), the GPU of the tests' pods, as the Python stand-in does.
+    this.device = faults.cpuOnly ? ['cpu'] : (torchDevices(process.env) ?? [GPU]);
     const missing = new Set(faults.missingModels ?? []);
     for (const name of models) {
       const spec = MODELS[name]!;
