@@ -57,6 +57,18 @@ describe('SSH faults', () => {
     expect(await startedPhase(pod)).toBe('succeeded');
   }, 120_000);
 
+  it('a disk that fills during the install: says so with the failing lines, names the settings to raise, and that the pod bills', async () => {
+    pod = await startRealPod();
+    await pod.faults({ downloadNoSpace: true });
+    const { text } = await command(pod, 'start');
+    expect(text).toContain('The disk filled up while installing MONAI Label (step: app-radiology): “No space left on device”.');
+    expect(text).toContain('Raise VOLUME_GB');
+    expect(text).toContain('CONTAINER_DISK_GB');
+    expect(text).toContain('OSError: [Errno 28] No space left on device');
+    expect(text).toContain('The pod is still running and billing $0.69/hr. `/monai stop` stops it.');
+    expect(text).toContain('[Stop the pod] → type: /monai stop');
+  }, 120_000);
+
   it('refuses MONAI_SAM2=true on a torch 2.4 image before installing anything, naming the image setting', async () => {
     pod = await startRealPod({ volume: 'empty', env: { MONAI_SAM2: 'true' } });
     const { text } = await command(pod, 'start');

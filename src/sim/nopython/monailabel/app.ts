@@ -27,6 +27,8 @@ export interface Faults {
   dieAfterServingInfo?: boolean;
   /** `apps --download` hangs this long (GitHub unreachable from the pod). */
   downloadHangSeconds?: number;
+  /** `apps --download` fails: no space left on the volume. */
+  downloadNoSpace?: boolean;
 }
 
 interface ModelEntry {
