@@ -2,66 +2,10 @@ import { BotError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { PodShell } from '../ssh/shell.js';
 import { LogTail } from './log-tail.js';
-import type { GpuFacts } from './gpu.js';
-import { diskFullError, type DiskFacts, type InstallPlan, type PodPython, type TriedPython } from './python-stack.js';
-import { gateScript, parseMarker, startScript, watchScript, type ScriptSettings, type SetupMarker } from './setup-script.js';
+import { emptyVolumeFacts, GATE_UNKNOWN, gateFacts, readProbeMarker, type GateFacts, type ServerFacts, type VolumeFacts } from './pod-facts.js';
+import { diskFullError, type InstallPlan } from './python-stack.js';
+import { gateScript, parseMarker, startScript, watchScript, type ScriptSettings } from './setup-script.js';
 import { installScript, probeScript } from './stack-script.js';
-
-/** What the volume and the pod hold, as the probe reads it. */
-export interface VolumeFacts {
-  /** The Pythons looked at for the image's torch (empty when MONAI Label is installed with the bot's pins). */
-  pythons: TriedPython[];
-  /** The venv's own Python, when the venv exists: the torch MONAI Label imports. */
-  venvPython: PodPython | null;
-  venv: boolean;
-  /** monailabel's version in the venv, or null. */
-  installedVersion: string | null;
-  /** The venv holds SAM 2. */
-  sam2: boolean;
-  /** The pins the venv was installed with (stackStamp), or null: none, or an install from before the pins. */
-  stamp: string | null;
-  /** App folders present under the venv, e.g. ["radiology"]. */
-  apps: string[];
-  gpu: Pick<GpuFacts, 'gpuName' | 'driverCuda'>;
-  disk: DiskFacts;
-}
-
-export interface ServerFacts {
-  running: boolean;
-  pid: number | null;
-  /** The running server was started with exactly the settings wanted now (models, DICOMweb, SAM 2). */
-  settingsMatch: boolean;
-}
-
-/** The gate on the exposed port, as the pod reports it. */
-export interface GateFacts {
-  running: boolean;
-  pid: number | null;
-  /** It runs with exactly the configuration wanted now (token, blocked routes, gate.py). */
-  settingsMatch: boolean;
-  /** It did not come up: its last log lines (e.g. "Address already in use"). */
-  failure: string | null;
-}
-
-const GATE_UNKNOWN: GateFacts = { running: false, pid: null, settingsMatch: false, failure: null };
-
-/** Folds a gate=… marker into what is known of the gate; `output` holds the lines printed before it. */
-function gateFacts(marker: SetupMarker, previous: GateFacts, redactor: Redactor, output?: LogTail): GateFacts {
-  const pid = marker.pid ? Number(marker.pid) : null;
-  switch (marker.gate) {
-    case 'running':
-      return { running: true, pid, settingsMatch: marker.settings === 'match', failure: null };
-    case 'kept':
-    case 'started':
-      return { running: true, pid, settingsMatch: true, failure: null };
-    case 'stopped':
-      return { ...GATE_UNKNOWN };
-    case 'failed':
-      return { running: false, pid: null, settingsMatch: false, failure: output?.text(redactor) || 'The gate exited without a word.' };
-    default:
-      return previous;
-  }
-}
 
 export interface WatchFacts {
   failure: 'startup-failed' | 'exited' | null;
@@ -95,17 +39,7 @@ export class MonaiOnPod {
   ) {}
 
   async probe(signal?: AbortSignal): Promise<{ volume: VolumeFacts; server: ServerFacts; gate: GateFacts }> {
-    const volume: VolumeFacts = {
-      pythons: [],
-      venvPython: null,
-      venv: false,
-      installedVersion: null,
-      sam2: false,
-      stamp: null,
-      apps: [],
-      gpu: { gpuName: null, driverCuda: null },
-      disk: { volumeFreeGb: null, containerFreeGb: null },
-    };
+    const volume = emptyVolumeFacts();
     const server: ServerFacts = { running: false, pid: null, settingsMatch: false };
     let gate = { ...GATE_UNKNOWN };
     const outcome = await this.shell.run(probeScript(this.settings), {
@@ -114,23 +48,7 @@ export class MonaiOnPod {
       onLine: (line) => {
         const marker = parseMarker(line);
         if (!marker) return;
-        if (marker['python']) volume.pythons.push(readPython(marker));
-        if (marker['venv']) {
-          const found = readPython(marker).found;
-          volume.venvPython = typeof found === 'object' ? found : null;
-          volume.venv = volume.venvPython !== null;
-          volume.installedVersion = text(marker['monailabel']) ?? null;
-          volume.sam2 = text(marker['sam2']) !== undefined;
-        }
-        if (marker['stack']) volume.stamp = text(marker['stamp']) ?? null;
-        if (marker['app']) volume.apps.push(String(marker['app']));
-        if (marker['gpu']) volume.gpu = { gpuName: gpuName(marker['name']), driverCuda: cudaVersion(marker['cuda']) };
-        if (marker['disk']) volume.disk = { volumeFreeGb: gigabytes(marker['volume_kb']), containerFreeGb: gigabytes(marker['container_kb']) };
-        if (marker['server']) {
-          server.running = marker['server'] === 'running';
-          server.pid = marker['pid'] ? Number(marker['pid']) : null;
-          server.settingsMatch = marker['settings'] === 'match';
-        }
+        readProbeMarker(marker, volume, server);
         if (marker.gate) gate = gateFacts(marker, gate, this.redactor);
       },
     });
@@ -263,41 +181,4 @@ export class ServerWatch {
     this.stopper.abort();
     await this.done;
   }
-}
-
-const text = (value: SetupMarker[string]): string | undefined => (typeof value === 'string' && value !== '' && value !== 'none' ? value : undefined);
-
-/** A version as pip or nvidia-smi prints it; anything else from the pod is dropped. */
-const version = (value: SetupMarker[string]): string | null => {
-  const found = text(value);
-  return found && /^\d+(\.[0-9A-Za-z]+)*(\+[0-9A-Za-z.]+)?$/.test(found) && found.length <= 40 ? found : null;
-};
-const cudaVersion = (value: SetupMarker[string]): string | null => {
-  const found = text(value);
-  return found && /^\d{1,3}\.\d{1,3}(\.\d+)?$/.test(found) ? found : null;
-};
-const gpuName = (value: SetupMarker[string]): string | null => {
-  const found = text(value);
-  return found && /^[A-Za-z0-9 ._()-]{1,80}$/.test(found) ? found.trim() : null;
-};
-const gigabytes = (value: SetupMarker[string]): number | null => {
-  const found = text(value);
-  return found && /^\d+$/.test(found) ? Number(found) / 1024 / 1024 : null;
-};
-
-function readPython(marker: SetupMarker): TriedPython {
-  const command = String(marker['cmd'] ?? '?');
-  if (marker['found'] === 'missing') return { command, found: 'missing' };
-  const path = text(marker['path']);
-  const pythonVersion = version(marker['version']);
-  if (marker['found'] !== 'yes' || !path || !/^\/[A-Za-z0-9._/+-]+$/.test(path) || !pythonVersion) return { command, found: 'failed' };
-  const found: PodPython = {
-    command,
-    path,
-    version: pythonVersion,
-    torch: version(marker['torch']),
-    torchvision: version(marker['torchvision']),
-    torchCuda: cudaVersion(marker['cuda']),
-  };
-  return { command, found };
 }

@@ -2,7 +2,7 @@ import { BotError } from '../errors.js';
 import type { MonaiInfo } from '../monai/api.js';
 import { diagnoseStartup } from '../monai/diagnose.js';
 import { deviceVerdict, type GpuFacts } from '../monai/gpu.js';
-import type { VolumeFacts } from '../monai/on-pod.js';
+import type { VolumeFacts } from '../monai/pod-facts.js';
 import { choosePython, planInstall, stackStamp, type InstallPlan } from '../monai/python-stack.js';
 import type { Pod } from '../runpod/api.js';
 import { escapeSlack, formatDuration } from '../util/format.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BotError } from '../../src/errors.js';
 import type { InfoAnswer } from '../../src/monai/api.js';
-import type { GateFacts, ServerFacts, VolumeFacts, WatchFacts } from '../../src/monai/on-pod.js';
+import type { WatchFacts } from '../../src/monai/on-pod.js';
+import type { GateFacts, ServerFacts, VolumeFacts } from '../../src/monai/pod-facts.js';
 import { stackStamp, type PodPython, type TriedPython } from '../../src/monai/python-stack.js';
 import { decide, type DecideLimits, type Step } from '../../src/pod/decide.js';
 import type { DesiredState } from '../../src/pod/desired.js';
