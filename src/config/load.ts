@@ -155,7 +155,7 @@ function minCudaVersion(read: Reader): string {
   if (cuda) return cuda;
   read.problems.push({
     variable: 'MIN_CUDA_VERSION',
-    message: `MIN_CUDA_VERSION: IMAGE_NAME (${image}) does not name its CUDA version in its tag, so the bot cannot tell RunPod which hosts' drivers can run its PyTorch`,
+    message: `MIN_CUDA_VERSION: IMAGE_NAME (${image}) does not name its CUDA version in its tag, so the bot cannot tell RunPod which hosts’ drivers can run its PyTorch`,
     fix: 'set MIN_CUDA_VERSION to the CUDA version the image’s PyTorch was built for (e.g. 12.4), or use an image whose tag names it (…-cuda12.4.1-…).',
   });
   return '';
