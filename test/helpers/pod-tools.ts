@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import type { InstallPlan } from '../../src/monai/python-stack.js';
+import { MARKER, type ScriptSettings } from '../../src/monai/setup-script.js';
 import { installScript } from '../../src/monai/stack-script.js';
 import { installFakePython } from '../../src/sim/nopython/launcher.js';
 import { PYTHON_VERSION } from '../../src/sim/nopython/venv.js';
@@ -71,6 +72,16 @@ export async function imagePlan(image: PodImage, torch: string = DEFAULT_IMAGE.t
   return { python: image.python, pythonVersion: stdout.trim() || PYTHON_VERSION, torch, torchvision, sam2: false };
 }
 
+/** Settings for the pod scripts on `volume` when only the volume matters (the install, the probe). */
+export function scriptSettings(volume: string, fields: Partial<ScriptSettings> = {}): ScriptSettings {
+  return { volume, python: null, version: MONAI_VERSION, models: ['deepgrow_2d', 'deepgrow_3d'], sam2: false, dicomwebUrl: 'http://127.0.0.1:9/dicom-web', gate: { token: 'test-gate-token-0123456789', blocked: [] }, ...fields };
+}
+
+/** The marker lines of a script's output. */
+export function markerLines(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => line.startsWith(`${MARKER} `));
+}
+
 /** Runs a script the bot sends to a pod with bash here, in `env`: its code and output. */
 export function runOnPod(script: string, env: Record<string, string>, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -111,8 +122,7 @@ export async function buildPodTools(choice: PodChoice, dir: string): Promise<Pod
   const installed = (async (): Promise<string> => {
     const gpuFile = join(dir, 'gpu.json');
     await writeFile(gpuFile, gpuFileText({ name: 'NVIDIA GeForce RTX 4090', driverCuda: '12.8' }));
-    const settings = { volume: templateVolume, python: image.python, version: MONAI_VERSION, models: ['deepgrow_2d'], sam2: false, dicomwebUrl: 'http://127.0.0.1:9/dicom-web', gate: { token: 'template-volume-token-0123456789', blocked: [] } };
-    const result = await runOnPod(installScript(settings, await imagePlan(image)), podEnv(image, wheels, { HOME: dir, SIMPOD_GPU_FILE: gpuFile }));
+    const result = await runOnPod(installScript(scriptSettings(templateVolume, { python: image.python }), await imagePlan(image)), podEnv(image, wheels, { HOME: dir, SIMPOD_GPU_FILE: gpuFile }));
     if (result.code !== 0) throw new Error(`Installing the template volume failed (exit ${result.code}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`);
     return result.stdout;
   })();

@@ -13,10 +13,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releasePins } from '../../src/monai/pins.js';
 import { constraintsText, pipCommands, requirementsText, stackPaths, stackStamp, type InstallPlan } from '../../src/monai/python-stack.js';
-import type { ScriptSettings } from '../../src/monai/setup-script.js';
 import { installScript, probeScript } from '../../src/monai/stack-script.js';
 import { gpuFileText, type PodImage } from '../../src/sim/pod-image.js';
-import { buildImage, DEFAULT_IMAGE, imagePlan, podEnv, podTools, runOnPod, seedInstalledVenv } from '../helpers/pod-tools.js';
+import { buildImage, DEFAULT_IMAGE, imagePlan, podEnv, markerLines, podTools, runOnPod, scriptSettings, seedInstalledVenv } from '../helpers/pod-tools.js';
 
 const run = promisify(execFile);
 
@@ -24,12 +23,7 @@ let dir: string;
 let image: PodImage;
 let env: Record<string, string>;
 
-const markers = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('@@monai-pod-bot'));
 const onPod = (script: string) => runOnPod(script, env);
-
-function settings(volume: string): ScriptSettings {
-  return { volume, python: null, version: '0.8.5', models: ['deepgrow_2d', 'deepgrow_3d'], sam2: false, dicomwebUrl: 'http://127.0.0.1:9/dicom-web', gate: { token: 'python-stack-gate-token-0123', blocked: [] } };
-}
 
 /** What pip lists in one site-packages folder, as name==version (lower case). */
 async function listed(python: string, site: string): Promise<string[]> {
@@ -101,7 +95,7 @@ if (podTools().choice.python.kind === 'python') {
       // NumPy: the image's 1.26 is kept, or a 1.x is added; never 2.x.
       expect(named(requirements, /^numpy==2/)).toEqual([]);
       // The setup script runs exactly these commands.
-      const script = installScript(settings(join(dir, 'dry')), plan);
+      const script = installScript(scriptSettings(join(dir, 'dry')), plan);
       for (const command of [commands.monailabel, commands.requirements, commands.check]) expect(script).toContain(command.join(' '));
     });
   });
@@ -113,11 +107,11 @@ describe('the SAM 2 step', () => {
     const plan: InstallPlan = { python: '/usr/bin/python3', pythonVersion: '3.11.10', torch: '2.5.1', torchvision: '0.20.1', sam2: true };
     const commands = pipCommands('0.8.5', plan, files);
     expect(commands.sam2Build).toEqual(expect.arrayContaining(['wheel', '--no-build-isolation', '--no-deps', '-w', files.wheels, 'sam2==1.1.0']));
-    const script = installScript(settings('/workspace'), plan);
+    const script = installScript(scriptSettings('/workspace'), plan);
     expect(script).toContain(commands.sam2Build.join(' '));
     expect(script).toContain(commands.sam2Install.join(' '));
     // Without SAM 2 wanted, no step builds or installs it.
-    expect(installScript(settings('/workspace'), { ...plan, sam2: false })).not.toMatch(/pip (wheel|install) .*sam2/);
+    expect(installScript(scriptSettings('/workspace'), { ...plan, sam2: false })).not.toMatch(/pip (wheel|install) .*sam2/);
   });
 });
 
@@ -131,8 +125,8 @@ describe('the setup script on a pod made of the image', () => {
     // python3 is a Python without torch (first on PATH); python is the image's, with torch.
     env['PATH'] = `${other.bin}:${saved}`;
     try {
-      const probe = await onPod(probeScript(settings(join(dir, 'probed'))));
-      const lines = markers(probe.stdout);
+      const probe = await onPod(probeScript(scriptSettings(join(dir, 'probed'))));
+      const lines = markerLines(probe.stdout);
       expect(lines.find((line) => line.includes('cmd=python3 '))).toMatch(/found=yes .*torch=none/);
       expect(lines.find((line) => line.includes('cmd=python '))).toMatch(/found=yes path=\S+ version=3\.\d+\.\d+ torch=2\.4\.0\+cu124 torchvision=0\.19\.0\+cu124 cuda=12\.4/);
       expect(lines).toContain('@@monai-pod-bot gpu name="NVIDIA GeForce RTX 4090" cuda=12.8');
@@ -145,7 +139,7 @@ describe('the setup script on a pod made of the image', () => {
 
   it('the install the run’s pods start from (the bot’s script, run once per run): pins held, pip’s files on the volume, pip check passed', async () => {
     const { templateVolume, templateInstall, image: podImage } = podTools();
-    expect(markers(templateInstall)).toEqual(expect.arrayContaining(['@@monai-pod-bot step=pip state=done', '@@monai-pod-bot check=pip status=ok', '@@monai-pod-bot installed=0.8.5']));
+    expect(markerLines(templateInstall)).toEqual(expect.arrayContaining(['@@monai-pod-bot step=pip state=done', '@@monai-pod-bot check=pip status=ok', '@@monai-pod-bot installed=0.8.5']));
     const venvPython = join(templateVolume, 'venv', 'bin', 'python');
     const own = await listed(venvPython, (await run(venvPython, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { env })).stdout.trim());
     // The image's torch pair and CUDA wheels stay the image's: nothing of them in the venv.
@@ -164,11 +158,11 @@ describe('the setup script on a pod made of the image', () => {
     await seedInstalledVenv(volume);
     const python = join(volume, 'venv', 'bin', 'python');
     await run(python, ['-m', 'pip', 'uninstall', '-y', '--quiet', 'pydantic-core'], { env });
-    const result = await onPod(installScript(settings(volume), await imagePlan(podTools().image)));
+    const result = await onPod(installScript(scriptSettings(volume), await imagePlan(podTools().image)));
 
-    expect(markers(result.stdout)).toContain('@@monai-pod-bot step=pip state=skip');
+    expect(markerLines(result.stdout)).toContain('@@monai-pod-bot step=pip state=skip');
     expect(result.code).toBe(4);
-    expect(markers(result.stdout)).toContain('@@monai-pod-bot check=pip status=failed');
+    expect(markerLines(result.stdout)).toContain('@@monai-pod-bot check=pip status=failed');
     expect(result.stderr).toContain('pydantic 2.7.0 requires pydantic-core, which is not installed.');
   });
 });
