@@ -26,7 +26,7 @@ export interface PodTools {
   interpreter: string;
   /** A find-links folder: stubs of monailabel 0.8.5's real dependencies and the MONAI Label stand-in (src/sim/pypi). */
   wheels: string;
-  /** The default pod image (DEFAULT_IMAGE): its python is POD_PYTHON for the tests' pods. */
+  /** The default pod image (DEFAULT_IMAGE): the tests' pods have its python3 first on PATH, as RunPod's image has. */
   image: PodImage;
   /** A volume the bot's own install script set up from the image and the stub index, as a first start leaves it. */
   templateVolume: string;

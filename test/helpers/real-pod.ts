@@ -90,6 +90,8 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
   await mkdir(volume, { recursive: true });
   if (options.volume !== 'empty') await seedInstalledVenv(volume);
   const gpuFile = join(dir, 'gpu.json');
+  const home = join(dir, 'home');
+  await mkdir(home, { recursive: true });
   const image = options.image ? await buildImage(tools.choice, join(dir, 'image'), options.image) : tools.image;
   const orthanc = await new FakeOrthanc({ series: 7, username: ORTHANC_USER, password: ORTHANC_PASSWORD }).start();
   const [monaiPort, internalPort, sshPort] = (await freePorts(3)) as [number, number, number];
@@ -100,6 +102,9 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
     setEnv: {
       // The image's Python and nvidia-smi come first, as on a RunPod PyTorch image.
       ...podEnv(image, tools.wheels),
+      // The pod's own home: this machine's ~/.bashrc (pyenv, conda…) is no part of a pod, and would
+      // put its own Python first and run its own start-up work in every session.
+      HOME: home,
       SIMPOD_GPU_FILE: gpuFile,
       SIMPOD_PORT_8000: String(monaiPort),
       SIMPOD_PORT_8001: String(internalPort),
@@ -139,10 +144,6 @@ export async function startRealPod(options: RealPodOptions = {}): Promise<RealPo
     simulator: { ...options.simulator, services },
     env: {
       VOLUME_MOUNT_PATH: volume,
-      // An absolute path: bash run by sshd reads ~/.bashrc, which may put this machine's own
-      // Python (pyenv shims and the like) before the image's. The search itself is tested in
-      // test/monai/python-stack.test.ts.
-      POD_PYTHON: image.python,
       SSH_USER: userInfo().username,
       SSH_CONNECT_TIMEOUT_SECONDS: '20',
       DICOMWEB_URL: orthanc.url,
