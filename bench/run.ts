@@ -3,6 +3,7 @@
 import { cpus, totalmem } from 'node:os';
 import { ackLatency } from './ack.js';
 import { apiEconomy } from './economy.js';
+import { firstInstall } from './first-install.js';
 import { footprint } from './footprint.js';
 import { gateOverhead } from './gate.js';
 import { idleTrace } from './idle.js';
@@ -44,6 +45,7 @@ if (only !== 'idle') {
   await measure('RunPod API economy (GraphQL)', () => apiEconomy('graphql'));
   await measure('start overhead', startOverhead);
   await measure('the gate', gateOverhead);
+  await measure('first install', firstInstall);
 }
 
 const goals = figures.filter((figure) => !figure.info);

@@ -45,7 +45,7 @@ const env: Record<string, string> = {
   SSH_PRIVATE_KEY_PATH: keyPath,
   SSH_USER: config.ssh.user,
   VOLUME_MOUNT_PATH: config.pod.volumeMountPath,
-  POD_PYTHON: config.monai.python,
+  // POD_PYTHON stays unset: the bot finds the simulated image's Python that has torch.
   DICOMWEB_URL: config.monai.dicomwebUrl ?? '',
   DATABASE_PATH: join(DIR, 'bot.sqlite'),
   DIGEST_CHANNEL: CHANNEL,

@@ -107,6 +107,7 @@ function decideLimits(config: Config, deployPendingMs: number): DecideLimits {
   return {
     gpuTypes: config.pod.gpuTypes,
     monaiVersion: config.monai.version,
+    stack: { version: config.monai.version, sam2: config.monai.sam2, imageName: config.pod.imageName, pythonOverride: config.monai.python },
     podReadyMs: config.pod.readyTimeoutMs,
     monaiReadyMs: config.monai.readyTimeoutMs,
     sshConnectMs: config.ssh.connectTimeoutMs,

@@ -8,8 +8,9 @@ import { buildPodTools } from './helpers/pod-tools.js';
 
 /**
  * Once per run: build the bot (some tests run it as a process, node dist/main.js, and the Node
- * stand-ins run compiled; incremental, ~2 s), and the pods' shared pieces — the monailabel wheel and
- * an installed venv to copy — with the interpreter vitest.config.ts chose (its first line says which).
+ * stand-ins run compiled; incremental, ~2 s), and the pods' shared pieces — the stub package index,
+ * the default pod image, a volume the bot's install script set up from them, to copy — with the
+ * interpreter vitest.config.ts chose (its first line says which).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(join(tmpdir(), 'monai-pod-tools-'));

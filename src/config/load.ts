@@ -1,6 +1,7 @@
 import { BotError } from '../errors.js';
 import { diagnoseValue, fixFor, SLACK_TOKEN_FIX, type ConfigIssue } from './fixes.js';
 import { MIN_SECRET_LENGTH } from '../redact.js';
+import { cudaOfImage } from '../runpod/images.js';
 import { VARIABLES, type VariableName, type VariableValue } from './variables.js';
 
 export type { ConfigIssue };
@@ -48,6 +49,8 @@ export interface PodSettings {
   volumeGb: number;
   volumeMountPath: string;
   imageName: string;
+  /** RunPod's minCudaVersion: hosts whose driver can run the image's torch build. */
+  minCudaVersion: string;
   readyTimeoutMs: number;
   pollMs: number;
 }
@@ -63,7 +66,8 @@ export interface MonaiSettings {
   /** Default models; a /monai start may ask for others. */
   models: readonly string[];
   sam2: boolean;
-  python: string;
+  /** POD_PYTHON; null: the bot looks for the Python that can import torch. */
+  python: string | null;
   /** Undefined only in the console with the simulator, which supplies its own Orthanc. */
   dicomwebUrl: string | undefined;
   dicomwebUsername: string | undefined;
@@ -144,6 +148,18 @@ const REQUIRED_FIX: Readonly<Record<string, string>> = {
   RUNPOD_API_KEY: 'create a key at runpod.io → Settings → API Keys (Read/Write) and set RUNPOD_API_KEY; or remove the Slack tokens to try the local console with the simulator.',
   DICOMWEB_URL: 'set DICOMWEB_URL to the Orthanc DICOMweb root the pod can reach, e.g. https://pacs.lab.example.org/dicom-web.',
 };
+/** MIN_CUDA_VERSION, else the CUDA version IMAGE_NAME's tag names; an image that names none must say it. */
+function minCudaVersion(read: Reader): string {
+  const image = read.get('IMAGE_NAME') ?? '';
+  const cuda = read.get('MIN_CUDA_VERSION') ?? cudaOfImage(image);
+  if (cuda) return cuda;
+  read.problems.push({
+    variable: 'MIN_CUDA_VERSION',
+    message: `MIN_CUDA_VERSION: IMAGE_NAME (${image}) does not name its CUDA version in its tag, so the bot cannot tell RunPod which hosts’ drivers can run its PyTorch`,
+    fix: 'set MIN_CUDA_VERSION to the CUDA version the image’s PyTorch was built for (e.g. 12.4), or use an image whose tag names it (…-cuda12.4.1-…).',
+  });
+  return '';
+}
 
 class Reader {
   readonly problems: ConfigIssue[] = [];
@@ -247,6 +263,7 @@ export function loadConfig(env: Env): Config {
       volumeGb: read.must('VOLUME_GB'),
       volumeMountPath: read.must('VOLUME_MOUNT_PATH'),
       imageName: read.must('IMAGE_NAME'),
+      minCudaVersion: minCudaVersion(read),
       readyTimeoutMs: read.must('POD_READY_TIMEOUT_MINUTES') * 60_000,
       pollMs: read.must('RUNPOD_POLL_SECONDS') * 1000,
     },
@@ -259,7 +276,7 @@ export function loadConfig(env: Env): Config {
       version: read.must('MONAI_LABEL_VERSION'),
       models: read.must('MONAI_MODELS'),
       sam2: read.must('MONAI_SAM2'),
-      python: read.must('POD_PYTHON'),
+      python: read.get('POD_PYTHON') ?? null,
       dicomwebUrl: read.get('DICOMWEB_URL'),
       dicomwebUsername: read.get('DICOMWEB_USERNAME'),
       dicomwebPassword,

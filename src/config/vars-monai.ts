@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BLOCKED_ROUTE, blocksReadiness } from '../monai/gate.js';
 import { parseModels, PRESETS, RADIOLOGY_MODELS } from '../monai/models.js';
+import { PINNED_VERSIONS } from '../monai/pins.js';
 import { list, num, spec, text, url } from './spec.js';
 
 /** A value that ends up in a shell script on the pod: printable, one line, bounded. */
@@ -35,8 +36,10 @@ export const MONAI_VARIABLES = {
   MONAI_LABEL_VERSION: spec({
     name: 'MONAI_LABEL_VERSION',
     default: '0.8.5',
-    doc: 'monailabel version pip installs into the volume’s venv',
-    schema: text('expected a version such as 0.8.5', /^\d+\.\d+(\.\d+)?([a-z0-9.]*)$/),
+    doc: 'monailabel version installed into the volume’s venv; only releases the bot has dependency pins for (src/monai/pins.ts)',
+    schema: z.enum(PINNED_VERSIONS as [string, ...string[]], {
+      message: `expected ${PINNED_VERSIONS.join(' or ')}: the bot installs MONAI Label with dependency pins made for each release (src/monai/pins.ts)`,
+    }),
   }),
   MONAI_MODELS: spec({
     name: 'MONAI_MODELS',
@@ -55,13 +58,12 @@ export const MONAI_VARIABLES = {
   MONAI_SAM2: spec({
     name: 'MONAI_SAM2',
     default: 'false',
-    doc: 'true adds the SAM2 models (a ~1 GB download on first start); false keeps start-up short',
+    doc: 'true adds the SAM 2 models: needs an image with torch ≥ 2.5.1, builds SAM 2 once and downloads ~1 GB of weights on first start; false keeps start-up short',
     schema: z.enum(['true', 'false'], { message: 'expected true or false' }).transform((value) => value === 'true'),
   }),
   POD_PYTHON: spec({
     name: 'POD_PYTHON',
-    default: 'python3',
-    doc: 'Python on the pod used to create the venv (3.10 or 3.11 recommended)',
+    doc: 'Python on the pod the venv is made from (optional; by default the bot finds the Python that can import the image’s torch)',
     schema: text('expected a command name or absolute path', /^[A-Za-z0-9._/-]+$/),
   }),
   DICOMWEB_URL: spec({

@@ -68,11 +68,16 @@ export const RUNPOD_VARIABLES = {
   IMAGE_NAME: spec({
     name: 'IMAGE_NAME',
     default: 'runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04',
-    doc: 'Container image: a RunPod PyTorch image with Python 3.10 or 3.11',
+    doc: 'Container image: a RunPod PyTorch image whose torch MONAI Label reuses (Python 3.9–3.12; MONAI_SAM2=true needs torch ≥ 2.5.1)',
     schema: text(
       'expected a container image reference such as runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04',
       /^[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/,
     ),
+  }),
+  MIN_CUDA_VERSION: spec({
+    name: 'MIN_CUDA_VERSION',
+    doc: 'CUDA version the host’s driver must support, sent as RunPod’s minCudaVersion (optional; default: the CUDA version in IMAGE_NAME’s tag, e.g. cuda12.4.1 → 12.4)',
+    schema: text('expected a CUDA version such as 12.4', /^\d{2}\.\d$/),
   }),
   POD_READY_TIMEOUT_MINUTES: spec({
     name: 'POD_READY_TIMEOUT_MINUTES',

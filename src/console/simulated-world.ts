@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { RunPodApi } from '../runpod/api.js';
@@ -9,10 +9,10 @@ import { createRunPodApi } from '../runpod/factory.js';
 import type { PodServices } from '../runpod/simulator/services.js';
 import { RunPodSimulator } from '../runpod/simulator/simulator.js';
 import { FakeOrthanc } from '../sim/orthanc.js';
-import { installFakePython, writeNodeStandinWheel } from '../sim/nopython/launcher.js';
 import { LocalPodHost } from '../sim/pod-host.js';
+import { buildPodImage } from '../sim/pod-image.js';
+import { buildNodeStubIndex, buildStubIndex } from '../sim/pypi/index.js';
 import { findPython } from '../sim/python.js';
-import { buildStandinWheel } from '../sim/wheel.js';
 import { generateKeyPair, loadKeyPair, type KeyPair } from '../ssh/keys.js';
 import { systemClock } from '../util/clock.js';
 
@@ -38,8 +38,10 @@ export interface SimulatedWorld {
 
 /**
  * Everything the console needs when there is no RunPod key: the RunPod simulator, pods whose
- * "container" runs an SSH server and bash on this machine (in a temporary folder), a stand-in MONAI Label
- * installed by pip from a local wheel, and a fake Orthanc with a few CT series. Without a Python
+ * "container" runs an SSH server and bash on this machine (in a temporary folder) with a stand-in
+ * of the default image (its Python with a stub of torch 2.4.0 for CUDA 12.4, an nvidia-smi), a
+ * stand-in MONAI Label installed by pip from a local index of stub packages (src/sim/pypi), and a
+ * fake Orthanc with a few CT series. Without a Python
  * 3.9–3.12 with venv, the pod's python, pip and MONAI Label are Node stand-ins (src/sim/nopython)
  * that answer the bot's same scripts.
  */
@@ -48,22 +50,23 @@ export async function startSimulatedWorld(config: Config, logger: Logger, option
   const volume = join(root, 'volume');
   const notes: string[] = [];
   const searchPath = options.searchPath ?? process.env.PATH ?? '';
-  const python = await findPython(config.monai.python, { ...process.env, PATH: searchPath });
+  const python = await findPython(config.monai.python ?? 'python3', { ...process.env, PATH: searchPath });
   const wheelhouse = join(root, 'wheels');
   const podEnv: Record<string, string> = { PATH: searchPath };
+  const image = { dir: join(root, 'image'), torch: '2.4.0', torchCuda: '12.4' } as const;
+  let imageBin: string;
   if (python) {
-    await buildStandinWheel({ outDir: wheelhouse, python: python.executable, version: config.monai.version });
+    await buildStubIndex({ outDir: wheelhouse, python: python.executable, version: config.monai.version });
+    imageBin = (await buildPodImage({ ...image, interpreter: { kind: 'python', executable: python.executable } })).bin;
   } else {
-    const fakeBin = join(root, 'no-python-bin');
-    await installFakePython(fakeBin);
-    await writeNodeStandinWheel(wheelhouse, config.monai.version);
-    podEnv.PATH = [fakeBin, searchPath].join(delimiter);
+    await buildNodeStubIndex(wheelhouse, config.monai.version);
+    imageBin = (await buildPodImage({ ...image, interpreter: { kind: 'node' } })).bin;
     notes.push(
       'No Python 3.9–3.12 with venv here: the simulated pod runs Node stand-ins for python, pip and MONAI Label (the Python one needs python3-venv).',
     );
   }
   const orthanc = config.monai.dicomwebUrl ? null : await new FakeOrthanc({ series: 12 }).start();
-  const host = new LocalPodHost({ rootDir: root, wheelhouse, env: podEnv, logger: logger.child({ component: 'simulated-pod' }) });
+  const host = new LocalPodHost({ rootDir: root, wheelhouse, imageBin, env: podEnv, logger: logger.child({ component: 'simulated-pod' }) });
   const services: PodServices = {
     boot: (pod) => host.boot(pod),
     halt: (podId) => host.halt(podId),
@@ -87,7 +90,6 @@ export async function startSimulatedWorld(config: Config, logger: Logger, option
     ssh: Object.freeze({ ...config.ssh, user: 'root' }),
     monai: Object.freeze({
       ...config.monai,
-      python: python?.command ?? 'python3',
       dicomwebUrl: orthanc?.url ?? config.monai.dicomwebUrl,
       ...(orthanc ? { dicomwebUsername: undefined, dicomwebPassword: undefined } : {}),
     }),

@@ -1,6 +1,7 @@
 import { asBotError } from '../errors.js';
 import type { MonaiApi } from '../monai/api.js';
 import { doctorScript } from '../monai/doctor-script.js';
+import { deviceVerdict } from '../monai/gpu.js';
 import { parseMarker, type SetupMarker } from '../monai/setup-script.js';
 import { apiUrl, podEndpoints, secretBase } from '../pod/endpoints.js';
 import type { Installation } from '../pod/installation.js';
@@ -116,7 +117,8 @@ export async function runDoctor(deps: DoctorDeps, report: (results: readonly Che
       ...(deps.signal ? { signal: deps.signal } : {}),
       onLine: (line) => {
         const marker = parseMarker(line);
-        if (marker?.check) markers.set(marker.check, marker);
+        if (typeof marker?.['check'] === 'string') markers.set(marker['check'], marker);
+        if (marker?.['gpu']) markers.set('gpu', marker);
       },
     });
     const process = markers.get('process');
@@ -146,9 +148,12 @@ export async function runDoctor(deps: DoctorDeps, report: (results: readonly Che
       const missing = models.includes('all') ? [] : models.filter((model) => !info.info.models.includes(model));
       if (missing.length > 0) set('models', 'fail', `Missing: ${missing.join(', ')}.`, 'Their weights may not have downloaded: check `/monai logs`, then `/monai restart`.');
       else set('models', 'pass', `${models.join(', ')} loaded.`);
-      const onCpu = info.info.device.length === 1 && info.info.device[0] === 'cpu';
-      if (onCpu) set('gpu', 'fail', 'MONAI Label runs on the CPU: PyTorch in the venv cannot see the GPU.', '`/monai troubleshoot gpu` explains the fix.');
-      else set('gpu', 'pass', `MONAI Label uses ${escapeSlack(info.info.device.join(', ')) || 'the GPU'}.`);
+      const torch = markers.get('torch');
+      const gpu = markers.get('gpu');
+      const facts = torch || gpu ? { torch: factText(torch?.['torch']), torchCuda: factText(torch?.['cuda']), gpuName: factText(gpu?.['name']), driverCuda: factText(gpu?.['cuda']) } : null;
+      const verdict = deviceVerdict(info.info.device, facts);
+      if (verdict.onGpu) set('gpu', 'pass', `MONAI Label runs on the GPU: ${escapeSlack(verdict.name)}.`);
+      else set('gpu', 'warn', `MONAI Label runs on the CPU (slow): ${escapeSlack(verdict.reason)}.`, '`/monai troubleshoot cpu` explains the fix.');
     } else {
       const detail =
         info.kind === 'error'
@@ -181,4 +186,9 @@ export async function runDoctor(deps: DoctorDeps, report: (results: readonly Che
     shell?.close();
   }
   return results;
+}
+
+/** A value the pod printed, kept only when it looks like a version or a GPU name. */
+function factText(value: SetupMarker[string]): string | null {
+  return typeof value === 'string' && value !== 'none' && /^[A-Za-z0-9 ._()+-]{1,80}$/.test(value) ? value : null;
 }

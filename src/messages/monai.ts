@@ -1,5 +1,6 @@
 import type { OperationResult } from '../pod/operation.js';
 import { LINKS } from '../knowledge/links.js';
+import { deviceVerdict } from '../monai/gpu.js';
 import { context, escapeSlack, section, type Block } from './blocks.js';
 
 
@@ -12,13 +13,14 @@ function studiesLine(studies: number | null | undefined): string {
 /** The part of the ready message people act on: the URL, what is served, and the 3D Slicer steps. */
 export function readyBlocks(result: OperationResult): Block[] {
   if (!result.apiUrl || !result.models) return [];
-  const onCpu = result.device?.length === 1 && result.device[0] === 'cpu';
   const facts = [
     `*Paste into 3D Slicer:* \`${result.apiUrl}\` — its port changes when the pod is resumed; its secret path stays until an admin runs \`/monai new-url\`.`,
     // Model names and the version come from MONAI Label: text, never mrkdwn.
     `*Models:* ${escapeSlack(result.models.join(', '))} · ${studiesLine(result.studies)}${result.monaiVersion ? ` · MONAI Label ${escapeSlack(result.monaiVersion)}` : ''}`,
   ];
-  if (onCpu) facts.push('⚠️ MONAI Label runs on the *CPU*: PyTorch in the venv cannot see the GPU, so every click will be slow. `/monai doctor` checks it.');
+  const gpu = result.gpu ?? deviceVerdict(result.device, null);
+  if (gpu.onGpu) facts.push(`*Runs on the GPU:* ${escapeSlack(gpu.name)}`);
+  else facts.push(`⚠️ MONAI Label runs on the *CPU*, so every click will be slow: ${escapeSlack(gpu.reason)}. \`/monai troubleshoot cpu\` explains the fix.`);
   const steps = [
     '*In 3D Slicer* (5.x, Stable)',
     `1. Install the *MONAILabel* extension once: View → Extensions Manager → search “MONAILabel” → Install, then press *Restart* in that dialog. (<${LINKS.extensionsManager}|Extensions Manager>)`,

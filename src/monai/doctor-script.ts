@@ -1,4 +1,5 @@
 import { gateRunningFunction, invalid, MARKER, paths, PRELUDE, runningFunction, shellQuote } from './setup-script.js';
+import { hostFacts, pythonFactsFunction } from './stack-script.js';
 
 /**
  * What /monai doctor asks the pod in one round trip: are the server and the gate alive (the gate
@@ -42,6 +43,9 @@ except Exception as error:
     print("${MARKER} check=dicomweb status=error reason=%s" % type(error).__name__)
 MONAI_POD_BOT_QIDO
 df -Pk ${q(volume)} 2>/dev/null | awk 'NR == 2 { printf "${MARKER} check=disk avail_kb=%s total_kb=%s\\n", $4, $2 }'
+${pythonFactsFunction()}
+if [ -x ${q(`${volume}/venv/bin/python`)} ]; then pyfacts check=torch ${q(`${volume}/venv/bin/python`)}; fi
+${hostFacts(volume)}
 `;
 }
 

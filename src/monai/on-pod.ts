@@ -2,55 +2,10 @@ import { BotError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { PodShell } from '../ssh/shell.js';
 import { LogTail } from './log-tail.js';
-import { gateScript, installScript, parseMarker, probeScript, startScript, watchScript, type ScriptSettings, type SetupMarker } from './setup-script.js';
-
-/** What the volume holds, as the probe reads it. */
-export interface VolumeFacts {
-  /** The interpreter the venv is made from, when usable; otherwise why not. */
-  python: { usable: true; version: string } | { usable: false; reason: string };
-  venv: boolean;
-  /** monailabel's version in the venv, or null. */
-  installedVersion: string | null;
-  /** App folders present under the venv, e.g. ["radiology"]. */
-  apps: string[];
-}
-
-export interface ServerFacts {
-  running: boolean;
-  pid: number | null;
-  /** The running server was started with exactly the settings wanted now (models, DICOMweb, SAM 2). */
-  settingsMatch: boolean;
-}
-
-/** The gate on the exposed port, as the pod reports it. */
-export interface GateFacts {
-  running: boolean;
-  pid: number | null;
-  /** It runs with exactly the configuration wanted now (token, blocked routes, gate.py). */
-  settingsMatch: boolean;
-  /** It did not come up: its last log lines (e.g. "Address already in use"). */
-  failure: string | null;
-}
-
-const GATE_UNKNOWN: GateFacts = { running: false, pid: null, settingsMatch: false, failure: null };
-
-/** Folds a gate=… marker into what is known of the gate; `output` holds the lines printed before it. */
-function gateFacts(marker: SetupMarker, previous: GateFacts, redactor: Redactor, output?: LogTail): GateFacts {
-  const pid = marker.pid ? Number(marker.pid) : null;
-  switch (marker.gate) {
-    case 'running':
-      return { running: true, pid, settingsMatch: marker.settings === 'match', failure: null };
-    case 'kept':
-    case 'started':
-      return { running: true, pid, settingsMatch: true, failure: null };
-    case 'stopped':
-      return { ...GATE_UNKNOWN };
-    case 'failed':
-      return { running: false, pid: null, settingsMatch: false, failure: output?.text(redactor) || 'The gate exited without a word.' };
-    default:
-      return previous;
-  }
-}
+import { emptyVolumeFacts, GATE_UNKNOWN, gateFacts, readProbeMarker, type GateFacts, type ServerFacts, type VolumeFacts } from './pod-facts.js';
+import { diskFullError, type InstallPlan } from './python-stack.js';
+import { gateScript, parseMarker, startScript, watchScript, type ScriptSettings } from './setup-script.js';
+import { installScript, probeScript } from './stack-script.js';
 
 export interface WatchFacts {
   failure: 'startup-failed' | 'exited' | null;
@@ -60,8 +15,10 @@ export interface WatchFacts {
 }
 
 export const INSTALL_STEP_TEXT: Readonly<Record<string, string>> = {
-  venv: 'Creating the Python environment on the volume',
-  pip: 'Installing MONAI Label (first time on this volume: several minutes)',
+  venv: 'Creating the Python environment on the volume (it reuses the image’s PyTorch)',
+  pip: 'Installing MONAI Label with pinned dependencies (first time on this volume: a few minutes)',
+  sam2: 'Building SAM 2 once (its wheel is kept on the volume)',
+  check: 'Checking the installed packages (pip check)',
   'app-radiology': 'Downloading the radiology app',
   'app-monaibundle': 'Downloading the monaibundle app',
 };
@@ -82,28 +39,16 @@ export class MonaiOnPod {
   ) {}
 
   async probe(signal?: AbortSignal): Promise<{ volume: VolumeFacts; server: ServerFacts; gate: GateFacts }> {
-    const volume: VolumeFacts = { python: { usable: false, reason: 'The pod did not report its Python.' }, venv: false, installedVersion: null, apps: [] };
+    const volume = emptyVolumeFacts();
     const server: ServerFacts = { running: false, pid: null, settingsMatch: false };
     let gate = { ...GATE_UNKNOWN };
     const outcome = await this.shell.run(probeScript(this.settings), {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       ...(signal ? { signal } : {}),
       onLine: (line) => {
         const marker = parseMarker(line);
         if (!marker) return;
-        if (marker.python === 'ok') volume.python = { usable: true, version: marker.version ?? '' };
-        if (marker.python === 'missing') volume.python = { usable: false, reason: `${this.settings.python} was not found on the pod (POD_PYTHON).` };
-        if (marker.python === 'unsupported') {
-          volume.python = { usable: false, reason: `MONAI Label ${this.settings.version} needs Python 3.9 to 3.12; the pod’s ${this.settings.python} is ${marker.version ?? 'another version'}.` };
-        }
-        if (marker.venv) volume.venv = marker.venv === 'yes';
-        if (marker.installed) volume.installedVersion = marker.installed === 'none' ? null : marker.installed;
-        if (marker.app) volume.apps.push(marker.app);
-        if (marker.server) {
-          server.running = marker.server === 'running';
-          server.pid = marker.pid ? Number(marker.pid) : null;
-          server.settingsMatch = marker.settings === 'match';
-        }
+        readProbeMarker(marker, volume, server);
         if (marker.gate) gate = gateFacts(marker, gate, this.redactor);
       },
     });
@@ -113,28 +58,41 @@ export class MonaiOnPod {
     return { volume, server, gate };
   }
 
-  /** Installs what is missing; `onStep` hears each step as it begins. A cut-short run (signal) rejects with the signal's reason. */
-  async install(signal: AbortSignal, onStep: (text: string) => void): Promise<void> {
-    const output = new LogTail(30);
+  /** Installs what is missing with the plan's pins; `onStep` hears each step as it begins. A cut-short run (signal) rejects with the signal's reason. */
+  async install(plan: InstallPlan, signal: AbortSignal, onStep: (text: string) => void): Promise<void> {
+    const output = new LogTail(40);
     let step = 'setup';
-    const outcome = await this.shell.run(installScript(this.settings), {
+    let pipCheckFailed = false;
+    let diskFull = false;
+    const outcome = await this.shell.run(installScript(this.settings, plan), {
       signal,
       onLine: (line) => {
         const marker = parseMarker(line);
-        if (!marker) return output.push(line);
-        if (marker.step && marker.state === 'begin') {
-          step = marker.step;
-          onStep(INSTALL_STEP_TEXT[marker.step] ?? `Running ${marker.step}`);
+        if (!marker) {
+          if (/No space left on device/i.test(line)) diskFull = true;
+          return output.push(line);
         }
-        if (marker.python) step = 'python';
+        if (marker['step'] && marker['state'] === 'begin') {
+          step = String(marker['step']);
+          onStep(INSTALL_STEP_TEXT[step] ?? `Running ${step}`);
+        }
+        if (marker['check'] === 'pip' && marker['status'] === 'failed') pipCheckFailed = true;
       },
     });
-    if (outcome.code !== 0) {
+    if (outcome.code === 0) return;
+    const details = output.text(this.redactor);
+    if (diskFull) throw diskFullError(step, details);
+    if (pipCheckFailed) {
       throw new BotError('MONAI_INSTALL_FAILED', {
-        message: `Setting up MONAI Label on the pod failed (step: ${step}, exit code ${outcome.code ?? 'none'}).`,
-        details: output.text(this.redactor),
+        message: 'MONAI Label installed, but `pip check` found broken requirements among the packages it uses (pip’s lines below). MONAI Label was not started.',
+        action: 'The image’s packages and the bot’s pins disagree: see `/monai troubleshoot pip`. An image with a consistent PyTorch (IMAGE_NAME) usually fixes it.',
+        details,
       });
     }
+    throw new BotError('MONAI_INSTALL_FAILED', {
+      message: `Setting up MONAI Label on the pod failed (step: ${step}, exit code ${outcome.code ?? 'none'}).`,
+      details,
+    });
   }
 
   /** Starts MONAI Label detached behind the gate (or keeps what runs with these settings); says which. */
@@ -202,7 +160,7 @@ export class ServerWatch {
         signal: this.stopper.signal,
         onLine: (line) => {
           const marker = parseMarker(line);
-          if (marker?.server === 'exited') this.failure ??= 'exited';
+          if (marker?.['server'] === 'exited') this.failure ??= 'exited';
           if (marker) return;
           this.tail.push(line);
           if (/Application startup failed/.test(line)) this.failure ??= 'startup-failed';

@@ -5,7 +5,8 @@ import { RADIOLOGY_MODELS } from './models.js';
 /** Everything the scripts need; each value is validated before it is quoted into a script. */
 export interface ScriptSettings {
   volume: string;
-  python: string;
+  /** POD_PYTHON when set; null: the probe looks for the Python that can import torch. */
+  python: string | null;
   version: string;
   models: readonly string[];
   sam2: boolean;
@@ -28,9 +29,9 @@ export function invalid(what: string): never {
   throw new BotError('INPUT_INVALID', { message: `Refusing to send an unsafe ${what} to the pod.` });
 }
 
-function check(settings: ScriptSettings): void {
+export function checkSettings(settings: ScriptSettings): void {
   if (!/^\/[A-Za-z0-9._/-]*$/.test(settings.volume) || settings.volume.includes('..')) invalid('volume path');
-  if (!/^[A-Za-z0-9._/-]+$/.test(settings.python)) invalid('Python command');
+  if (settings.python !== null && !/^[A-Za-z0-9._/-]+$/.test(settings.python)) invalid('Python command');
   if (!/^\d+\.\d+(\.\d+)?[a-z0-9.]*$/.test(settings.version)) invalid('MONAI Label version');
   const known = [...RADIOLOGY_MODELS, 'all'] as readonly string[];
   if (settings.models.length === 0 || settings.models.some((model) => !known.includes(model))) invalid('model list');
@@ -91,7 +92,7 @@ export function runningFunction(pidfile: string): string {
 
 /** The tutorial's deepgrow.sh, with the venv activated, credentials from a root-only file, and exec. */
 export function serverScript(settings: ScriptSettings): string {
-  check(settings);
+  checkSettings(settings);
   const { volume } = settings;
   const p = paths(volume);
   const conf = [`--conf models ${shellQuote(settings.models.join(','))}`, `--conf sam2 ${settings.sam2 ? 'true' : 'false'}`];
@@ -118,102 +119,12 @@ function stopServerFunction(pidfile: string): string {
 }`;
 }
 
-/** The Python checks shared by the probe and the install: present, and a version MONAI Label supports. */
-function pythonCheck(): string {
-  return `if ! command -v "$PY" >/dev/null 2>&1; then echo "$PY was not found on the pod." >&2; mark python=missing; exit 3; fi
-if ! "$PY" -c 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] < (3, 13) else 1)'; then
-  echo "MONAI Label $VERSION needs Python 3.9 to 3.12; the pod has $("$PY" -V 2>&1)." >&2; mark python=unsupported; exit 3
-fi`;
-}
-
-/**
- * Reads, without changing anything, what the volume holds and whether MONAI Label runs with the
- * settings wanted now: one round trip, answered in marker lines.
- */
-export function probeScript(settings: ScriptSettings): string {
-  check(settings);
-  const p = paths(settings.volume);
-  const q = shellQuote;
-  return `${PRELUDE}
-VOL=${q(settings.volume)}
-PY=${q(settings.python)}
-VERSION=${q(settings.version)}
-if ! command -v "$PY" >/dev/null 2>&1; then mark python=missing reason="$PY was not found on the pod."
-elif ! "$PY" -c 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] < (3, 13) else 1)'; then
-  mark python=unsupported version="$("$PY" -c 'import platform; print(platform.python_version())' 2>/dev/null || echo unknown)"
-else mark python=ok version="$("$PY" -c 'import platform; print(platform.python_version())')"; fi
-if [ -x "$VOL/venv/bin/python" ]; then
-  mark venv=yes installed="$("$VOL/venv/bin/python" -c 'import importlib.metadata as m; print(m.version("monailabel"))' 2>/dev/null || echo none)"
-else mark venv=no installed=none; fi
-for app in radiology monaibundle; do if [ -d "$VOL/venv/$app" ]; then mark app="$app"; fi; done
-${runningFunction(p.pidfile)}
-if running; then
-  if cmp -s - ${q(p.server)} <<'MONAI_POD_BOT_SERVER'
-${serverScript(settings)}MONAI_POD_BOT_SERVER
-  then mark server=running pid="$pid" settings=match
-  else mark server=running pid="$pid" settings=differ; fi
-else mark server=stopped; fi
-${gateProbe(settings)}
-`;
-}
-
-/**
- * Installs MONAI Label into the volume, each step only when needed: the volume outlives the pod's
- * container, and the tutorial's \`&&\` chain fails on a second run because \`monailabel apps
- * --download\` refuses an existing folder. Progress goes out as marker lines. Scripts travel on
- * stdin, so no value appears in a process list.
- */
-export function installScript(settings: ScriptSettings): string {
-  check(settings);
-  const q = shellQuote;
-  return `${PRELUDE}
-VOL=${q(settings.volume)}
-PY=${q(settings.python)}
-VERSION=${q(settings.version)}
-umask 022
-mkdir -p "$VOL"
-install -d -m 700 ${q(paths(settings.volume).state)}
-${pythonCheck()}
-
-if [ -x "$VOL/venv/bin/python" ]; then mark step=venv state=skip; else
-  mark step=venv state=begin
-  "$PY" -m venv --system-site-packages "$VOL/venv"
-  mark step=venv state=done
-fi
-. "$VOL/venv/bin/activate"
-export PIP_DISABLE_PIP_VERSION_CHECK=1
-
-installed=$(python -c 'import importlib.metadata as m; print(m.version("monailabel"))' 2>/dev/null || true)
-if [ "$installed" = "$VERSION" ]; then mark step=pip state=skip; else
-  mark step=pip state=begin
-  pip install --progress-bar off "monailabel==$VERSION"
-  # Apps copied by another monailabel version fail to import: set them aside (they may hold trained models).
-  if [ -n "$installed" ]; then
-    for app in radiology monaibundle; do
-      if [ -d "$VOL/venv/$app" ]; then mv "$VOL/venv/$app" "$VOL/venv/$app.from-$installed.$(date +%s)"; fi
-    done
-  fi
-  mark step=pip state=done
-fi
-
-cd "$VOL/venv"
-for app in radiology monaibundle; do
-  if [ -d "$app" ]; then mark step=app-$app state=skip; else
-    mark step=app-$app state=begin
-    monailabel apps --name "$app" --download --output .
-    mark step=app-$app state=done
-  fi
-done
-mark installed="$VERSION"
-`;
-}
-
 /**
  * Writes the credentials and the server script, then starts MONAI Label detached — or keeps the
  * one that runs with exactly these settings unless \`force\`.
  */
 export function startScript(settings: ScriptSettings, force: boolean): string {
-  check(settings);
+  checkSettings(settings);
   const p = paths(settings.volume);
   const q = shellQuote;
   const credentials =
@@ -294,38 +205,18 @@ export function tailScript(volume: string, lines: number): string {
 if [ -f ${gateLog} ]; then echo "${GATE_LOG_HEADING}"; tail -n 5 ${gateLog}; fi\n`;
 }
 
-export interface SetupMarker {
-  check?: string;
-  gate?: string;
-  python?: string;
-  version?: string;
-  venv?: string;
-  installed?: string;
-  app?: string;
-  settings?: string;
-  status?: string;
-  count?: string;
-  reason?: string;
-  avail_kb?: string;
-  total_kb?: string;
-  step?: string;
-  state?: string;
-  server?: string;
-  pid?: string;
-  watch?: string;
-  heartbeat?: boolean;
-}
+/** A marker line's fields: `key=value` (values may be double-quoted, with spaces) or a bare flag. */
+export type SetupMarker = Readonly<Record<string, string | true | undefined>>;
 
 /** Parses a marker line; undefined for ordinary output. */
 export function parseMarker(line: string): SetupMarker | undefined {
   if (!line.startsWith(`${MARKER} `)) return undefined;
-  const marker: Record<string, string | boolean> = {};
-  for (const part of line.slice(MARKER.length + 1).trim().split(/\s+/)) {
-    const at = part.indexOf('=');
-    if (at < 0) marker[part] = true;
-    else marker[part.slice(0, at)] = part.slice(at + 1).replace(/^"|"$/g, '');
+  const marker: Record<string, string | true> = {};
+  for (const match of line.slice(MARKER.length + 1).matchAll(/([^\s=]+)(?:=("[^"]*"|\S*))?/g)) {
+    const [, key, value] = match;
+    marker[key!] = value === undefined ? true : value.replace(/^"|"$/g, '');
   }
-  return marker as SetupMarker;
+  return marker;
 }
 
 // ---- The gate on the exposed port (gate.py): its own start, stop and checks, apart from MONAI Label's.
@@ -381,7 +272,7 @@ ${GATE_SOURCE}MONAI_POD_BOT_GATE_SOURCE
   mv -f ${q(`${p.gateConfig}.next`)} ${q(p.gateConfig)}
   if [ -f ${q(p.gateLog)} ]; then mv -f ${q(p.gateLog)} ${q(`${p.gateLog}.1`)}; fi
   gate_python=${q(`${settings.volume}/venv/bin/python`)}
-  [ -x "$gate_python" ] || gate_python=${q(settings.python)}
+  [ -x "$gate_python" ] || gate_python=${q(settings.python ?? 'python3')}
   if command -v setsid >/dev/null 2>&1; then
     setsid nohup "$gate_python" ${q(p.gate)} ${q(p.gateConfig)} > ${q(p.gateLog)} 2>&1 < /dev/null &
   else
@@ -402,7 +293,7 @@ ${GATE_SOURCE}MONAI_POD_BOT_GATE_SOURCE
 
 /** Starts the gate alone (MONAI Label keeps running): after a new secret URL, or when the gate died. */
 export function gateScript(settings: ScriptSettings, force: boolean): string {
-  check(settings);
+  checkSettings(settings);
   return `${PRELUDE}
 umask 022
 install -d -m 700 ${shellQuote(paths(settings.volume).state)}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PodSettings } from '../config/load.js';
 import { BotError, isBotError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { InstallPlan } from '../monai/python-stack.js';
 import type { DeploySpec, Pod, RunPodApi } from '../runpod/api.js';
 import type { SnapshotCache } from '../runpod/snapshot-cache.js';
 import type { PendingDeploy, Store } from '../store/store.js';
@@ -79,7 +80,7 @@ export class Actor {
       case 'terminate':
         return this.terminate(action.podId, state);
       case 'install':
-        return this.install(state, ctx);
+        return this.install(action.plan, state, ctx);
       case 'start-server':
         return this.startServer(action.force, state, ctx);
       case 'start-gate':
@@ -151,6 +152,7 @@ export class Actor {
       env: { ...this.deps.deployEnv(), [DEPLOY_NONCE_ENV]: nonce, [OWNER_ENV]: owner },
       startSsh: true,
       supportPublicIp: true,
+      ...(settings.minCudaVersion ? { minCudaVersion: settings.minCudaVersion } : {}),
     };
   }
 
@@ -238,12 +240,12 @@ export class Actor {
     return { ...state, memory: { ...state.memory, terminate: { attempts, polls } } };
   }
 
-  private async install(state: ReconcileState, ctx: ActionContext): Promise<ReconcileState> {
+  private async install(plan: InstallPlan, state: ReconcileState, ctx: ActionContext): Promise<ReconcileState> {
     const agent = this.connectedAgent();
     ctx.progress('MonaiInstalled', 'False', 'Installing', 'Installing MONAI Label on the volume');
     const cut = AbortSignal.any([ctx.signal, ctx.deadline]);
     try {
-      await agent.install(cut, (text) => ctx.progress('MonaiInstalled', 'False', 'Installing', text));
+      await agent.install(plan, cut, (text) => ctx.progress('MonaiInstalled', 'False', 'Installing', text));
     } catch (error) {
       if (ctx.deadline.aborted && !ctx.signal.aborted) return state;
       throw error;

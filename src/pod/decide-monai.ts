@@ -1,6 +1,9 @@
 import { BotError } from '../errors.js';
 import type { MonaiInfo } from '../monai/api.js';
 import { diagnoseStartup } from '../monai/diagnose.js';
+import { deviceVerdict, type GpuFacts } from '../monai/gpu.js';
+import type { VolumeFacts } from '../monai/pod-facts.js';
+import { choosePython, planInstall, stackStamp, type InstallPlan } from '../monai/python-stack.js';
 import type { Pod } from '../runpod/api.js';
 import { escapeSlack, formatDuration } from '../util/format.js';
 import { stillBillingSentence } from './billing.js';
@@ -66,7 +69,15 @@ function monaiStep(input: MonaiDecideInput): Step {
     const reused = memory.bootedAt === null && memory.serverStartedFor === null && !memory.installed && !memory.gateStarted;
     return {
       kind: 'done',
-      result: { apiUrl: monai.url, models: info.info.models, studies: info.info.studies, device: info.info.device, monaiVersion: info.info.version, reused },
+      result: {
+        apiUrl: monai.url,
+        models: info.info.models,
+        studies: info.info.studies,
+        device: info.info.device,
+        gpu: deviceVerdict(info.info.device, gpuFacts(monai.volume) ?? memory.gpu ?? null),
+        monaiVersion: info.info.version,
+        reused,
+      },
     };
   }
   if (monai.ssh.kind === 'not-needed') return { kind: 'wait', condition: 'MonaiReady', reason: 'Starting' };
@@ -80,12 +91,13 @@ function monaiStep(input: MonaiDecideInput): Step {
   }
   const volume = monai.volume;
   if (!volume) return { kind: 'wait', condition: 'MonaiInstalled', reason: 'Checking' };
-  if (!volume.python.usable) return { kind: 'fail', error: new BotError('MONAI_INSTALL_FAILED', { message: volume.python.reason }) };
-  if (!volume.venv || volume.installedVersion !== limits.monaiVersion || !volume.apps.includes('radiology')) {
+  if (needsInstall(volume, limits)) {
     if (memory.installed) {
-      return { kind: 'fail', error: new BotError('MONAI_INSTALL_FAILED', { message: 'The install finished, but the volume still lacks MONAI Label or its radiology app.' }) };
+      return { kind: 'fail', error: new BotError('MONAI_INSTALL_FAILED', { message: 'The install finished, but the volume still lacks MONAI Label, its pinned dependencies or its radiology app.' }) };
     }
-    return { kind: 'act', action: { kind: 'install' }, condition: 'MonaiInstalled' };
+    const planned = installPlan(volume, limits);
+    if ('error' in planned) return { kind: 'fail', error: withBilling(planned.error, input) };
+    return { kind: 'act', action: { kind: 'install', plan: planned.plan }, condition: 'MonaiInstalled' };
   }
   const watch = monai.watch;
   const startedHere = memory.serverStartedFor === desired.generation;
@@ -111,6 +123,29 @@ function monaiStep(input: MonaiDecideInput): Step {
     return { kind: 'fail', error: withTail(error, input) };
   }
   return { kind: 'wait', condition: 'MonaiReady', reason: watch?.phase ?? 'Starting' };
+}
+
+/** MONAI Label is missing, from another release, installed without the bot's pins, or lacks SAM 2 that is wanted now. */
+function needsInstall(volume: VolumeFacts, limits: DecideLimits): boolean {
+  return (
+    !volume.venv ||
+    volume.installedVersion !== limits.monaiVersion ||
+    !volume.apps.includes('radiology') ||
+    volume.stamp !== stackStamp(limits.monaiVersion) ||
+    (limits.stack.sam2 && !volume.sam2)
+  );
+}
+
+/** The Python that has the image's torch (the venv's own once the pins are in), checked against what the install needs. */
+function installPlan(volume: VolumeFacts, limits: DecideLimits): { plan: InstallPlan } | { error: BotError } {
+  const chosen = volume.pythons.length > 0 || !volume.venvPython ? choosePython(volume.pythons, limits.stack) : { python: volume.venvPython };
+  if ('error' in chosen) return chosen;
+  return planInstall(chosen.python, volume.disk, limits.stack);
+}
+
+function gpuFacts(volume: VolumeFacts | null): GpuFacts | null {
+  if (!volume?.venvPython) return null;
+  return { ...volume.gpu, torch: volume.venvPython.torch, torchCuda: volume.venvPython.torchCuda };
 }
 
 function withTail(error: BotError, input: MonaiDecideInput): BotError {

@@ -1,4 +1,5 @@
 import { BotError } from '../errors.js';
+import type { InstallPlan, StackSettings } from '../monai/python-stack.js';
 import type { Pod } from '../runpod/api.js';
 import { escapeSlack, formatDuration } from '../util/format.js';
 import { stillBillingSentence } from './billing.js';
@@ -21,7 +22,7 @@ export type Action =
   | { kind: 'resume'; podId: string; gpuCount: number }
   | { kind: 'stop'; podId: string }
   | { kind: 'terminate'; podId: string }
-  | { kind: 'install' }
+  | { kind: 'install'; plan: InstallPlan }
   | { kind: 'start-server'; force: boolean }
   /** The gate alone (MONAI Label keeps running): it is down, or runs with another token or other rules. */
   | { kind: 'start-gate' };
@@ -37,6 +38,8 @@ export type Step =
 export interface DecideLimits {
   gpuTypes: readonly string[];
   monaiVersion: string;
+  /** What the install depends on: SAM 2 wanted, the image, POD_PYTHON. */
+  stack: StackSettings;
   /** Pod running with its ports mapped, counted from the request. */
   podReadyMs: number;
   /** Install and start-up of MONAI Label, counted from the first observation of the mapped ports. */

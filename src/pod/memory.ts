@@ -1,3 +1,4 @@
+import type { GpuFacts } from '../monai/gpu.js';
 import type { Observation } from './observation.js';
 
 /**
@@ -26,6 +27,11 @@ export interface ReconcileMemory {
   installed: boolean;
   /** This generation (re)started the gate (e.g. after a new secret URL). */
   gateStarted?: boolean;
+  /**
+   * The GPU and the venv's torch as the last probe read them: the observation in which MONAI
+   * Label answers needs no SSH, and the ready message still says why it runs on the CPU.
+   */
+  gpu?: GpuFacts | null;
 }
 
 export interface DeployMemory {
@@ -83,5 +89,7 @@ export function noteObservation(memory: ReconcileMemory, observation: Observatio
     next.infoFailures = 0;
     next.infoFailingSince = null;
   }
+  const venvPython = monai?.volume?.venvPython;
+  if (venvPython) next.gpu = { ...monai.volume!.gpu, torch: venvPython.torch, torchCuda: venvPython.torchCuda };
   return next;
 }

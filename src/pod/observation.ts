@@ -1,6 +1,7 @@
 import type { BotError } from '../errors.js';
 import type { InfoAnswer } from '../monai/api.js';
-import type { GateFacts, ServerFacts, VolumeFacts, WatchFacts } from '../monai/on-pod.js';
+import type { WatchFacts } from '../monai/on-pod.js';
+import type { GateFacts, ServerFacts, VolumeFacts } from '../monai/pod-facts.js';
 import type { Pod } from '../runpod/api.js';
 import type { PodEndpoints } from './endpoints.js';
 import type { Ownership } from './installation.js';

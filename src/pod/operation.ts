@@ -1,3 +1,4 @@
+import type { DeviceVerdict } from '../monai/gpu.js';
 import type { ErrorCode } from '../errors.js';
 
 export type ConditionType =
@@ -43,6 +44,8 @@ export interface OperationResult {
   studies?: number | null;
   /** config.device from /info/; ["cpu"] means torch cannot see the GPU. */
   device?: string[];
+  /** Where MONAI Label computes: the GPU's name, or the CPU and why. */
+  gpu?: DeviceVerdict;
   monaiVersion?: string;
   /** Set when the pod already ran and nothing had to change. */
   reused?: boolean;

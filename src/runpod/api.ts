@@ -104,6 +104,11 @@ export interface DeploySpec {
   env: Record<string, string>;
   startSsh: boolean;
   supportPublicIp: boolean;
+  /**
+   * The newest CUDA the host's driver must support at least: the image's torch build (e.g. "12.4"
+   * for a cu124 torch). A driver runs builds for its own and older CUDA, so a floor, not a list.
+   */
+  minCudaVersion?: string;
 }
 
 export interface RunPodApi {

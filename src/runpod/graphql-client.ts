@@ -116,6 +116,7 @@ export class GraphQLRunPod implements RunPodApi {
       ports: spec.ports,
       startSsh: spec.startSsh,
       supportPublicIp: spec.supportPublicIp,
+      ...(spec.minCudaVersion ? { minCudaVersion: spec.minCudaVersion } : {}),
       env: Object.entries(spec.env).map(([key, value]) => ({ key, value })),
     };
     try {

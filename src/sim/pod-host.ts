@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Target } from '../runpod/simulator/ports.js';
 import type { BootInfo, PodServices } from '../runpod/simulator/services.js';
+import { gpuFileText } from './pod-image.js';
 import { InProcessSshServer, signalPid } from './ssh-server.js';
 
 export interface LocalPodHostOptions {
@@ -11,6 +12,8 @@ export interface LocalPodHostOptions {
   rootDir: string;
   /** Local wheels for pip, since a simulated pod has no package index. */
   wheelhouse?: string;
+  /** The image's bin folder (its Python with torch, nvidia-smi): first on the pod's PATH. */
+  imageBin?: string;
   faultsFile?: string;
   eventsFile?: string;
   env?: Record<string, string>;
@@ -67,7 +70,9 @@ export class LocalPodHost implements PodServices {
     // The system may hand out the port it just gave back: the two container ports must differ.
     const internalPort = await reservePort(this.internalPorts.get(pod.podId), monaiPort);
     this.internalPorts.set(pod.podId, internalPort);
-    running.env = this.childEnv(pod, running, monaiPort, internalPort);
+    const gpuFile = path.join(dir, 'gpu.json');
+    await writeFile(gpuFile, gpuFileText({ name: pod.gpuName, driverCuda: pod.driverCuda }));
+    running.env = { ...this.childEnv(pod, running, monaiPort, internalPort), SIMPOD_GPU_FILE: gpuFile };
     const targets = new Map<number, Target>();
     const publicKey = pod.env.PUBLIC_KEY?.trim();
     if (publicKey) {
@@ -121,7 +126,6 @@ export class LocalPodHost implements PodServices {
       // RunPod exports the pod's env vars to ssh sessions too; the host's own env stays out.
       ...pod.env,
       RUNPOD_POD_ID: pod.podId,
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       HOME: running.home,
       LANG: 'C.UTF-8',
       PIP_NO_INDEX: '1',
@@ -129,6 +133,8 @@ export class LocalPodHost implements PodServices {
       PIP_DISABLE_PIP_VERSION_CHECK: '1',
       PIP_CACHE_DIR: path.join(running.home, '.cache', 'pip'),
       ...this.options.env,
+      // The image's own bin folder (its Python with torch, nvidia-smi) comes first, as in a real image.
+      PATH: [this.options.imageBin, this.options.env?.PATH ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].filter(Boolean).join(':'),
       SIMPOD_PORT_8000: String(monaiPort),
       SIMPOD_PORT_8001: String(internalPort),
       PYTHONPATH: CONTAINER_NET,

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { RELEASES } from '../monai/pins.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -24,7 +25,9 @@ export async function buildStandinWheel(options: StandinWheelOptions): Promise<s
   const version = options.version ?? '0.8.5';
   let stdout: string;
   try {
-    ({ stdout } = await execFileAsync(python, [script, '--version', version, '--out', options.outDir], {
+    // The real release's declared requirements, so pip resolves what a real install would.
+    const requires = JSON.stringify(RELEASES[version]?.requires ?? []);
+    ({ stdout } = await execFileAsync(python, [script, '--version', version, '--out', options.outDir, '--requires', requires], {
       timeout: 60_000,
       // Keeps the source tree free of __pycache__ directories.
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },

@@ -56,6 +56,24 @@ describe('configuration', () => {
     expect(found.join('\n')).not.toContain('xoxp-user-token-oops');
   });
 
+  it('sends RunPod the CUDA version of the image’s tag, or MIN_CUDA_VERSION; an image whose tag names none must set it', () => {
+    expect(loadConfig({}).pod.minCudaVersion).toBe('12.4');
+    expect(loadConfig({ IMAGE_NAME: 'runpod/pytorch:1.0.2-cu1281-torch271-ubuntu2404' }).pod.minCudaVersion).toBe('12.8');
+    expect(loadConfig({ IMAGE_NAME: 'lab/monai:2', MIN_CUDA_VERSION: '12.1' }).pod.minCudaVersion).toBe('12.1');
+    try {
+      loadConfig({ IMAGE_NAME: 'lab/monai:2' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).issues).toEqual([
+        {
+          variable: 'MIN_CUDA_VERSION',
+          message: 'MIN_CUDA_VERSION: IMAGE_NAME (lab/monai:2) does not name its CUDA version in its tag, so the bot cannot tell RunPod which hosts’ drivers can run its PyTorch',
+          fix: 'set MIN_CUDA_VERSION to the CUDA version the image’s PyTorch was built for (e.g. 12.4), or use an image whose tag names it (…-cuda12.4.1-…).',
+        },
+      ]);
+    }
+  });
+
   it('needs the DICOMweb server with a RunPod key, and both credentials or neither', () => {
     expect(problems({ RUNPOD_API_KEY: 'rpa_0123456789abcdef' })).toEqual([
       'DICOMWEB_URL: required with a RunPod key: MONAI Label reads the studies from it',

@@ -59,7 +59,7 @@ describe('doctor on the loopback pod, each link broken in turn (and mended again
   beforeAll(async () => {
     pod = await startRealPod();
     await runCommand(pod.harness, 'start');
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await pod?.close();
   });
@@ -87,7 +87,7 @@ describe('doctor on the loopback pod, each link broken in turn (and mended again
     } finally {
       await pod.sshd.start();
     }
-  }, 60_000);
+  }, 300_000);
 
   it('the DICOMweb server down', async () => {
     pod.orthanc.down = true;
@@ -101,7 +101,7 @@ describe('doctor on the loopback pod, each link broken in turn (and mended again
     } finally {
       pod.orthanc.down = false;
     }
-  }, 60_000);
+  }, 300_000);
 
   it('a requested model missing, then MONAI Label on the CPU', async () => {
     await pod.faults({ missingModels: ['deepgrow_3d'] });
@@ -109,15 +109,15 @@ describe('doctor on the loopback pod, each link broken in turn (and mended again
     expect((await doctor(pod.harness)).results['models']).toBe('fail: Missing: deepgrow_3d.');
     await pod.faults({ cpuOnly: true });
     await runCommand(pod.harness, 'restart');
-    expect((await doctor(pod.harness)).results['gpu']).toBe('fail: MONAI Label runs on the CPU: PyTorch in the venv cannot see the GPU.');
+    expect((await doctor(pod.harness)).results['gpu']).toBe('warn: MONAI Label runs on the CPU (slow): torch 2.4.0+cu124 (CUDA 12.4) cannot use NVIDIA GeForce RTX 4090 (driver CUDA 12.8).');
     await pod.faults({});
     await runCommand(pod.harness, 'restart');
-  }, 90_000);
+  }, 300_000);
 
   it('a volume short of space', async () => {
     const results = await pod.harness.bot.doctor(() => {}, { minFreeGb: 1_000_000 });
     expect(outcome(results)['disk']).toMatch(/^fail: \d+\.\d GB free of \d+ GB on /);
-  }, 60_000);
+  }, 300_000);
 
   it('MONAI Label’s process dead', async () => {
     process.kill(-pod.serverPid()!, 'SIGKILL');
@@ -126,7 +126,7 @@ describe('doctor on the loopback pod, each link broken in turn (and mended again
     expect(results['process']).toBe('fail: MONAI Label is not running on the pod.');
     expect(text).toContain('`/monai restart` starts it');
     await runCommand(pod.harness, 'restart');
-  }, 60_000);
+  }, 300_000);
 
   it('fails when the gate is down, and /monai restart brings it back', async () => {
     process.kill(pod.gatePid()!, 'SIGKILL');
@@ -166,5 +166,5 @@ describe('doctor on the loopback pod, each link broken in turn (and mended again
     expect(results['gate']).toMatch(/^fail: The gate runs on the pod \(pid \d+\), but http:\/\/127\.0\.0\.1:\d+ does not answer from outside/);
     expect(results['info']).toMatch(/^fail: http:\/\/127\.0\.0\.1:\d+\/…\/info\/ does not answer from outside/);
     expect(results['dicomweb']).toMatch(/^pass/);
-  }, 60_000);
+  }, 300_000);
 });

@@ -1,10 +1,12 @@
 /**
- * The whole way from a new, empty volume: the venv is created and MONAI Label installed by pip over
- * SSH, as on a pod's first start (the slow part the other pod tests skip by starting installed).
+ * The whole way from a new, empty volume: the venv is created from the image's Python and MONAI
+ * Label installed with its pinned dependencies by pip over SSH, as on a pod's first start (the slow
+ * part the other pod tests skip by starting from the volume installed once per run).
  */
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stackStamp } from '../../src/monai/python-stack.js';
 import { textOf } from '../helpers/harness.js';
 import { ORTHANC_PASSWORD, podCommand, readVolumeFile, startRealPodForTest } from '../helpers/real-pod.js';
 
@@ -27,6 +29,15 @@ describe('a first start on an empty volume', () => {
     expect(ready).toContain('7 CT series in the datastore');
     expect(ready).toContain('Extensions Manager');
     expect(ready).toContain('its port changes when the pod is resumed');
+    // RunPod was asked for a host whose driver runs the image's CUDA 12.4 build, and MONAI Label sees the GPU.
+    expect(pod.harness.sim.deployRequests[0]?.minCudaVersion).toBe('12.4');
+    expect(ready).toContain('*Runs on the GPU:* NVIDIA GeForce RTX 4090');
+    // The pinned install, with the image's torch: nothing of torch in the venv, the pins' stamp written.
+    const steps = first.posts[0]!.versions.map((version) => textOf(version)).join('\n');
+    expect(steps).toContain('Installing MONAI Label with pinned dependencies');
+    expect(steps).toContain('Checking the installed packages (pip check)');
+    expect(readdirSync(join(pod.volume, 'venv', 'lib', readdirSync(join(pod.volume, 'venv', 'lib'))[0]!, 'site-packages')).filter((entry) => /^(torch|nvidia)/.test(entry))).toEqual([]);
+    expect(await readVolumeFile(pod, '.monai-pod-bot/stack.txt')).toBe(`${stackStamp('0.8.5')}\n`);
     const info = (await (await fetch(`${url}info/`)).json()) as { models: Record<string, unknown> };
     expect(Object.keys(info.models)).toContain('deepgrow_3d');
     // The deploy carried the bot's key for sshd, and the tutorial's pieces are on the volume.

@@ -42,7 +42,6 @@ describe.each(RUNPOD_APIS)('restart safety over RunPod’s %s API', (api) => {
       RUNPOD_API_URL: world.apiUrl,
       DICOMWEB_URL: world.config.monai.dicomwebUrl!,
       VOLUME_MOUNT_PATH: world.config.pod.volumeMountPath,
-      POD_PYTHON: world.config.monai.python,
       SSH_PRIVATE_KEY_PATH: keyPath,
       DATABASE_PATH: join(dir, 'bot.sqlite'),
       RUNPOD_POLL_SECONDS: '0.2',

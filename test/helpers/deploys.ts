@@ -15,7 +15,8 @@ export function tutorialDeploy(api: RunPodApiName, publicKey: string, nonce: str
       name: 'monai-label',
       image: 'runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04',
       cloud: 'COMMUNITY',
-      gpu: { id: 'NVIDIA GeForce RTX 4090', count: 1 },
+      // Hosts whose driver runs the image's CUDA 12.4 torch build (from the image's tag).
+      gpu: { id: 'NVIDIA GeForce RTX 4090', count: 1, minCudaVersion: '12.4' },
       disk: 10,
       mounts: { persistent: { size: 30, path: '/workspace' } },
       ports: ['8000/tcp', '22/tcp'],
@@ -37,6 +38,7 @@ export function tutorialDeploy(api: RunPodApiName, publicKey: string, nonce: str
     ports: '8000/tcp,22/tcp',
     startSsh: true,
     supportPublicIp: true,
+    minCudaVersion: '12.4',
     env: [
       { key: 'PUBLIC_KEY', value: publicKey },
       { key: 'MONAI_POD_BOT_DEPLOY', value: nonce },

@@ -3,7 +3,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { installFakePython, writeNodeStandinWheel } from '../../src/sim/nopython/launcher.js';
-import { COMPILED_NOPYTHON, MONAI_VERSION, pipEnv, podTools } from './pod-tools.js';
+import { findPython } from '../../src/sim/python.js';
+import { buildStandinWheel } from '../../src/sim/wheel.js';
+import { COMPILED_NOPYTHON, MONAI_VERSION, pipEnv, podTools, type PodTools } from './pod-tools.js';
 import { freePort } from './sshd.js';
 
 const run = promisify(execFile);
@@ -12,7 +14,7 @@ export type StandinKind = 'python' | 'node';
 
 /** The MONAI Label stand-ins this run can exercise: the Node one always, the Python one where Python is. */
 export function standinKinds(): StandinKind[] {
-  return podTools().choice.python.kind === 'python' ? ['python', 'node'] : ['node'];
+  return runTools()?.choice.python.kind === 'node' ? ['node'] : ['python', 'node'];
 }
 
 /**
@@ -20,16 +22,34 @@ export function standinKinds(): StandinKind[] {
  * wheel): the run's shared venv when it is of that kind, else a Node-stand-in venv made under `scratch`.
  */
 export async function monailabelCommand(kind: StandinKind, scratch: string): Promise<string> {
-  const tools = podTools();
-  if (kind === tools.choice.python.kind) return join(tools.templateVenv, 'bin', 'monailabel');
-  if (kind === 'python') throw new Error('The Python stand-in needs Python 3.9–3.12 with venv on this machine.');
-  const dir = join(scratch, 'node-standin');
-  const python = await installFakePython(join(dir, 'bin'), COMPILED_NOPYTHON);
-  await writeNodeStandinWheel(join(dir, 'wheels'), MONAI_VERSION);
-  const env = { PATH: process.env['PATH'] ?? '', ...pipEnv(join(dir, 'wheels')) };
+  const tools = runTools();
+  if (tools && kind === tools.choice.python.kind) return join(tools.templateVenv, 'bin', 'monailabel');
+  const dir = join(scratch, `${kind}-standin`);
+  const wheels = join(dir, 'wheels');
+  let python: string;
+  if (kind === 'python') {
+    // Outside a test run (the bench): this machine's Python, as the tests' global setup finds it.
+    const found = tools ? null : await findPython();
+    if (!found) throw new Error('The Python stand-in needs Python 3.9–3.12 with venv on this machine.');
+    python = found.executable;
+    await buildStandinWheel({ outDir: wheels, python, version: MONAI_VERSION });
+  } else {
+    python = await installFakePython(join(dir, 'bin'), COMPILED_NOPYTHON);
+    await writeNodeStandinWheel(wheels, MONAI_VERSION);
+  }
+  const env = { PATH: process.env['PATH'] ?? '', HOME: dir, ...pipEnv(wheels) };
   await run(python, ['-m', 'venv', join(dir, 'venv')], { env });
-  await run(join(dir, 'venv', 'bin', 'pip'), ['install', `monailabel==${MONAI_VERSION}`], { env });
+  await run(join(dir, 'venv', 'bin', 'pip'), ['install', '--no-deps', `monailabel==${MONAI_VERSION}`], { env });
   return join(dir, 'venv', 'bin', 'monailabel');
+}
+
+/** The run's pod tools inside vitest; null outside it (the bench), where a stand-in is built on demand. */
+function runTools(): PodTools | null {
+  try {
+    return podTools();
+  } catch {
+    return null;
+  }
 }
 
 export interface Standin {

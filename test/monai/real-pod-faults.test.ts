@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OperationView } from '../../src/pod/operation.js';
 import { eventually, runCommand, want } from '../helpers/harness.js';
@@ -55,13 +57,34 @@ describe('SSH faults', () => {
     expect(await startedPhase(pod)).toBe('succeeded');
   }, 120_000);
 
-  it('shows a failing command’s output to the user: pip cannot find the version', async () => {
-    pod = await startRealPod({ env: { MONAI_LABEL_VERSION: '9.9.9' } });
+  it('a disk that fills during the install: says so with the failing lines, names the settings to raise, and that the pod bills', async () => {
+    pod = await startRealPod();
+    await pod.faults({ downloadNoSpace: true });
     const { text } = await command(pod, 'start');
-    expect(text).toContain('Setting up MONAI Label on the pod failed (step: pip');
-    expect(text).toMatch(/No matching distribution found for monailabel==9\.9\.9/);
+    expect(text).toContain('The disk filled up while installing MONAI Label (step: app-radiology): “No space left on device”.');
+    expect(text).toContain('Raise VOLUME_GB');
+    expect(text).toContain('CONTAINER_DISK_GB');
+    expect(text).toContain('OSError: [Errno 28] No space left on device');
     expect(text).toContain('The pod is still running and billing $0.69/hr. `/monai stop` stops it.');
     expect(text).toContain('[Stop the pod] → type: /monai stop');
+  }, 120_000);
+
+  it('refuses MONAI_SAM2=true on a torch 2.4 image before installing anything, naming the image setting', async () => {
+    pod = await startRealPod({ volume: 'empty', env: { MONAI_SAM2: 'true' } });
+    const { text } = await command(pod, 'start');
+    expect(text).toContain('MONAI_SAM2=true needs PyTorch 2.5.1 or newer for SAM 2, but the image’s torch is 2.4.0+cu124');
+    expect(text).toContain('IMAGE_NAME=runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04');
+    expect(text).toContain('The pod is still running and billing $0.69/hr. `/monai stop` stops it.');
+    expect(existsSync(join(pod.volume, 'venv'))).toBe(false);
+  }, 120_000);
+
+  it('says MONAI Label runs on the CPU, and why, when the host’s driver is older than the torch build', async () => {
+    // A custom image whose tag names no CUDA, with MIN_CUDA_VERSION set too low for its cu124 torch.
+    pod = await startRealPod({ simulator: { hostCudaVersions: ['12.2', '12.8'] }, env: { IMAGE_NAME: 'lab/monai-image:1', MIN_CUDA_VERSION: '12.2' } });
+    const { text } = await command(pod, 'start');
+    expect(pod.harness.sim.deployRequests[0]?.minCudaVersion).toBe('12.2');
+    expect(text).toContain('is ready');
+    expect(text).toContain('MONAI Label runs on the *CPU*, so every click will be slow: the host’s NVIDIA driver is too old: it supports CUDA up to 12.2, and torch 2.4.0+cu124 was built for CUDA 12.4');
   }, 120_000);
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { installScript, startScript, type ScriptSettings } from '../../src/monai/setup-script.js';
+import { startScript, type ScriptSettings } from '../../src/monai/setup-script.js';
+import { installScript } from '../../src/monai/stack-script.js';
 import { NodeSshConnector } from '../../src/ssh/node-ssh.js';
 import { systemClock } from '../../src/util/clock.js';
 import { textOf } from '../helpers/harness.js';
@@ -22,11 +23,14 @@ describe('MONAI Label on the pod’s SSH server and venv', () => {
     const settings: ScriptSettings = { volume: pod.volume, python: monai.python, version: monai.version, models: ['deepgrow_2d', 'deepgrow_3d'], sam2: false, dicomwebUrl: monai.dicomwebUrl!, dicomwebUsername: monai.dicomwebUsername, dicomwebPassword: monai.dicomwebPassword, gate };
     const markers = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('@@monai-pod-bot'));
     try {
-      const install = await shell.run(installScript(settings));
+      const install = await shell.run(installScript(settings, { python: pod.image.python, pythonVersion: '3.11.0', torch: '2.4.0', torchvision: '0.19.0', sam2: false }));
       expect(install.code).toBe(0);
       expect(markers(install.stdout)).toEqual([
         '@@monai-pod-bot step=venv state=skip',
         '@@monai-pod-bot step=pip state=skip',
+        '@@monai-pod-bot step=check state=begin',
+        '@@monai-pod-bot check=pip status=ok',
+        '@@monai-pod-bot step=check state=done',
         '@@monai-pod-bot step=app-radiology state=skip',
         '@@monai-pod-bot step=app-monaibundle state=skip',
         '@@monai-pod-bot installed=0.8.5',

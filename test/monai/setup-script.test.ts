@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { isBotError } from '../../src/errors.js';
 import { doctorScript } from '../../src/monai/doctor-script.js';
 import { GATE_SOURCE, gateConfig } from '../../src/monai/gate.js';
-import { gateScript, installScript, parseMarker, probeScript, serverScript, shellQuote, startScript, tailScript, watchScript, type ScriptSettings } from '../../src/monai/setup-script.js';
+import type { InstallPlan } from '../../src/monai/python-stack.js';
+import { gateScript, parseMarker, serverScript, shellQuote, startScript, tailScript, watchScript, type ScriptSettings } from '../../src/monai/setup-script.js';
+import { installScript as installFor, probeScript } from '../../src/monai/stack-script.js';
+
+const plan: InstallPlan = { python: '/usr/bin/python3', pythonVersion: '3.11.10', torch: '2.4.0', torchvision: '0.19.0', sam2: false };
+const installScript = (settings: ScriptSettings) => installFor(settings, plan);
 
 const run = promisify(execFile);
 
@@ -56,8 +61,12 @@ describe('the scripts for the pod', () => {
     const install = installScript(settings);
     expect(install).toContain(`if [ -x "$VOL/venv/bin/python" ]; then mark step=venv state=skip; else`);
     expect(install).toContain(`"$PY" -m venv --system-site-packages "$VOL/venv"`);
-    expect(install).toContain(`if [ "$installed" = "$VERSION" ]; then mark step=pip state=skip; else`);
-    expect(install).toContain(`pip install --progress-bar off "monailabel==$VERSION"`);
+    expect(install).toContain("PY='/usr/bin/python3'");
+    expect(install).toContain(`if [ "$installed" = "$VERSION" ] && [ "$(cat '/workspace/.monai-pod-bot/stack.txt' 2>/dev/null || true)" = "$STAMP" ]; then mark step=pip state=skip; else`);
+    expect(install).toContain(`python -m pip install --progress-bar off -c /workspace/.monai-pod-bot/constraints.txt --no-deps monailabel==0.8.5`);
+    expect(install).toContain(`python -m pip install --progress-bar off -c /workspace/.monai-pod-bot/constraints.txt -r /workspace/.monai-pod-bot/requirements.txt`);
+    expect(install).toContain("export PIP_CACHE_DIR='/workspace/.cache/pip' TMPDIR='/workspace/.monai-pod-bot/tmp'");
+    expect(install).not.toMatch(/pip (wheel|install) .*sam2/);
     expect(install).toContain(`if [ -d "$app" ]; then mark step=app-$app state=skip; else`);
     expect(install).toContain('monailabel apps --name "$app" --download --output .');
     expect(startScript(settings, false)).toContain("setsid nohup bash '/workspace/deepgrow.sh' > '/workspace/monailabel.log' 2>&1 < /dev/null &");
@@ -156,6 +165,7 @@ describe('the scripts for the pod', () => {
     expect(parseMarker('@@monai-pod-bot step=pip state=begin')).toEqual({ step: 'pip', state: 'begin' });
     expect(parseMarker('@@monai-pod-bot server=started pid=42')).toEqual({ server: 'started', pid: '42' });
     expect(parseMarker('@@monai-pod-bot heartbeat')).toEqual({ heartbeat: true });
+    expect(parseMarker('@@monai-pod-bot gpu name="NVIDIA GeForce RTX 4090" cuda=12.4')).toEqual({ gpu: true, name: 'NVIDIA GeForce RTX 4090', cuda: '12.4' });
     expect(parseMarker('Collecting monailabel==0.8.5')).toBeUndefined();
   });
 });

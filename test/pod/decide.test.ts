@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { BotError } from '../../src/errors.js';
 import type { InfoAnswer } from '../../src/monai/api.js';
-import type { GateFacts, ServerFacts, VolumeFacts, WatchFacts } from '../../src/monai/on-pod.js';
+import type { WatchFacts } from '../../src/monai/on-pod.js';
+import type { GateFacts, ServerFacts, VolumeFacts } from '../../src/monai/pod-facts.js';
+import { stackStamp, type PodPython, type TriedPython } from '../../src/monai/python-stack.js';
 import { decide, type DecideLimits, type Step } from '../../src/pod/decide.js';
 import type { DesiredState } from '../../src/pod/desired.js';
 import { apiUrl, podEndpoints, secretUrl } from '../../src/pod/endpoints.js';
-import { freshMemory, type ReconcileMemory } from '../../src/pod/memory.js';
+import { freshMemory, noteObservation, type ReconcileMemory } from '../../src/pod/memory.js';
 import type { MonaiObservation, Observation } from '../../src/pod/observation.js';
 import type { Pod } from '../../src/runpod/api.js';
 import { podFixture } from '../helpers/pods.js';
@@ -16,6 +18,7 @@ const MIN = 60_000;
 const limits: DecideLimits = {
   gpuTypes: ['NVIDIA GeForce RTX 4090', 'NVIDIA GeForce RTX 3090'],
   monaiVersion: '0.8.5',
+  stack: { version: '0.8.5', sam2: false, imageName: 'runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04', pythonOverride: null },
   podReadyMs: 15 * MIN,
   monaiReadyMs: 30 * MIN,
   sshConnectMs: 3 * MIN,
@@ -79,7 +82,31 @@ const infoOk = (models = ['deepgrow_2d', 'deepgrow_3d'], gate: string | null = D
   gate,
 });
 const refused: InfoAnswer = { kind: 'unreachable', reason: 'ECONNREFUSED' };
-const installed: VolumeFacts = { python: { usable: true, version: '3.11.7' }, venv: true, installedVersion: '0.8.5', apps: ['radiology', 'monaibundle'] };
+const imagePython: PodPython = { command: 'python3', path: '/usr/bin/python3', version: '3.11.10', torch: '2.4.0+cu124', torchvision: '0.19.0+cu124', torchCuda: '12.4' };
+const venvPython: PodPython = { ...imagePython, command: 'venv', path: '/workspace/venv/bin/python' };
+const roomy = { volumeFreeGb: 25, containerFreeGb: 8 };
+const installed: VolumeFacts = {
+  pythons: [],
+  venvPython,
+  venv: true,
+  installedVersion: '0.8.5',
+  sam2: false,
+  stamp: stackStamp('0.8.5'),
+  apps: ['radiology', 'monaibundle'],
+  gpu: { gpuName: 'NVIDIA GeForce RTX 4090', driverCuda: '12.8' },
+  disk: roomy,
+};
+/** A fresh volume: the probe looked for the Python with torch. */
+const empty = (pythons: TriedPython[] = [{ command: 'python3', found: imagePython }], disk = roomy): VolumeFacts => ({
+  ...installed,
+  pythons,
+  venvPython: null,
+  venv: false,
+  installedVersion: null,
+  stamp: null,
+  apps: [],
+  disk,
+});
 const serverUp: ServerFacts = { running: true, pid: 42, settingsMatch: true };
 const serverDown: ServerFacts = { running: false, pid: null, settingsMatch: false };
 const gateUp: GateFacts = { running: true, pid: 43, settingsMatch: true, failure: null };
@@ -280,7 +307,7 @@ describe('decide: the MONAI Label half (pod running, ports mapped)', () => {
     ['/info/ 500 because of Orthanc, once: keep waiting', {}, { info: { kind: 'error', status: 500, detail: 'Failed to fetch series' } }, { infoFailures: 1, infoFailingSince: NOW }, 'wait MonaiReady Starting'],
     ['/info/ 500 because of Orthanc, for ten polls: a datastore failure', {}, { info: { kind: 'error', status: 500, detail: 'Failed to fetch series' } }, { infoFailures: 5, infoFailingSince: NOW - 20_000 }, 'fail MONAI_DATASTORE_FAILED'],
     ['answers without a requested model: fail naming it', {}, { info: infoOk(['deepgrow_2d']) }, { serverStartedFor: 7 }, 'fail MONAI_MODELS_MISSING'],
-    ['Python 3.13 on the pod: fail with the reason', {}, { volume: { ...installed, python: { usable: false, reason: 'needs Python 3.9 to 3.12' } } }, {}, 'fail MONAI_INSTALL_FAILED'],
+    ['a venv from before the pins (no stamp): install again', {}, { volume: { ...installed, stamp: null, pythons: [{ command: 'python3', found: imagePython }] }, server: serverDown }, {}, 'act install'],
     ['the install ran but the volume still lacks it: fail, never loop', {}, { volume: { ...installed, installedVersion: null } }, { installed: true }, 'fail MONAI_INSTALL_FAILED'],
     ['the install outlasted MONAI_READY_TIMEOUT: a timeout naming the install', {}, { volume: { ...installed, venv: false, installedVersion: null } }, { readyAt: NOW - 31 * MIN }, 'timeout MonaiInstalled MONAI_INSTALL_TIMEOUT'],
     ['never answered within MONAI_READY_TIMEOUT: a readiness timeout', {}, { server: serverUp }, { readyAt: NOW - 31 * MIN, serverStartedFor: 7 }, 'timeout MonaiReady MONAI_READY_TIMEOUT'],
@@ -348,5 +375,86 @@ describe('decide: stopping and terminating', () => {
       limits,
     });
     expect(pending.kind === 'done' && pending.result.note).toContain('RunPod never confirmed a deploy sent 30s ago');
+  });
+});
+
+describe('decide: the install plan, refused before anything is installed', () => {
+  const step = (volume: VolumeFacts, stack: Partial<DecideLimits['stack']> = {}) =>
+    decide({ desired: desired(), observation: observe({ monai: monai({ volume, server: serverDown }) }), memory: memory(), now: NOW, limits: { ...limits, stack: { ...limits.stack, ...stack } } });
+
+  it('reuses the image’s torch pair from the Python that has it, never a guessed one', () => {
+    const chosen = step(empty([{ command: 'python3', found: { ...imagePython, torch: null, torchvision: null } }, { command: 'python', found: { ...imagePython, path: '/usr/local/bin/python', version: '3.12.3', torch: '2.6.0+cu126', torchvision: '0.21.0+cu126', torchCuda: '12.6' } }]));
+    expect(chosen).toMatchObject({ kind: 'act', action: { kind: 'install', plan: { python: '/usr/local/bin/python', pythonVersion: '3.12.3', torch: '2.6.0', torchvision: '0.21.0', sam2: false } } });
+  });
+
+  it('no Python can import torch: refused, saying what was tried and which setting to change', () => {
+    const refused = step(empty([{ command: 'python3', found: { ...imagePython, torch: null } }, { command: 'python', found: 'missing' }]));
+    expect(refused.kind).toBe('fail');
+    if (refused.kind !== 'fail') return;
+    expect(refused.error.code).toBe('MONAI_INSTALL_FAILED');
+    expect(refused.error.message).toContain('No Python on the pod can import torch (python3: Python 3.11.10 without torch; python: not found)');
+    expect(refused.error.action).toContain('IMAGE_NAME');
+    expect(refused.error.message).toContain('still running and billing $0.69/hr');
+  });
+
+  it('Python 3.13 with torch: refused with the reason', () => {
+    const refused = step(empty([{ command: 'python3', found: { ...imagePython, version: '3.13.1' } }]));
+    expect(refused.kind === 'fail' && refused.error.message).toContain('cannot be installed on Python 3.13: its numpymaxflow dependency does not build there');
+  });
+
+  it('POD_PYTHON overrides the search, and is named when it has no torch', () => {
+    const refused = step(empty([{ command: '/opt/py/bin/python3', found: { ...imagePython, torch: null } }]), { pythonOverride: '/opt/py/bin/python3' });
+    expect(refused.kind === 'fail' && refused.error.message).toContain('POD_PYTHON (/opt/py/bin/python3) cannot import torch');
+  });
+
+  it('MONAI_SAM2=true on a torch 2.4 image: refused before installing anything, naming IMAGE_NAME', () => {
+    const refused = step(empty(), { sam2: true });
+    expect(refused.kind).toBe('fail');
+    if (refused.kind !== 'fail') return;
+    expect(refused.error.message).toContain('MONAI_SAM2=true needs PyTorch 2.5.1 or newer for SAM 2, but the image’s torch is 2.4.0+cu124 (IMAGE_NAME=runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04). Nothing was installed');
+    expect(refused.error.action).toContain('MONAI_SAM2=false');
+  });
+
+  it('MONAI_SAM2=true on a torch 2.5.1 image: the plan builds SAM 2', () => {
+    const planned = step(empty([{ command: 'python3', found: { ...imagePython, torch: '2.5.1+cu124', torchvision: '0.20.1+cu124' } }]), { sam2: true });
+    expect(planned).toMatchObject({ kind: 'act', action: { plan: { torch: '2.5.1', torchvision: '0.20.1', sam2: true } } });
+  });
+
+  it('SAM 2 wanted later on an installed volume: only that is installed, from the venv’s torch', () => {
+    const planned = step({ ...installed, venvPython: { ...venvPython, torch: '2.5.1+cu124', torchvision: '0.20.1+cu124' } }, { sam2: true });
+    expect(planned).toMatchObject({ kind: 'act', action: { plan: { python: '/workspace/venv/bin/python', torch: '2.5.1', sam2: true } } });
+  });
+
+  it('too little room on the volume or the container disk: refused, naming VOLUME_GB or CONTAINER_DISK_GB', () => {
+    const volume = step(empty(undefined, { volumeFreeGb: 2.5, containerFreeGb: 8 }));
+    expect(volume.kind === 'fail' && volume.error.message).toContain('The pod’s volume has 2.5 GB free; installing MONAI Label needs about 6 GB there');
+    expect(volume.kind === 'fail' && volume.error.action).toContain('VOLUME_GB');
+    const container = step(empty(undefined, { volumeFreeGb: 25, containerFreeGb: 0.3 }));
+    expect(container.kind === 'fail' && container.error.message).toContain('container disk has 0.3 GB free');
+    expect(container.kind === 'fail' && container.error.action).toContain('CONTAINER_DISK_GB');
+  });
+
+  it('the ready result says GPU or CPU, and why it fell back', () => {
+    const done = (volume: VolumeFacts | null, device: string[]) => {
+      const info: InfoAnswer = { kind: 'ok', info: { name: 'MONAILabel', version: '0.8.5', models: ['deepgrow_2d', 'deepgrow_3d'], device, studies: 7, labelled: 0, labelTags: {} }, gate: DIGEST };
+      const result = decide({ desired: desired(), observation: observe({ monai: monai({ info, volume }) }), memory: memory({ serverStartedFor: 7 }), now: NOW, limits });
+      return result.kind === 'done' ? result.result.gpu : undefined;
+    };
+    expect(done(installed, ['NVIDIA GeForce RTX 4090'])).toEqual({ onGpu: true, name: 'NVIDIA GeForce RTX 4090' });
+    expect(done({ ...installed, gpu: { gpuName: 'NVIDIA GeForce RTX 4090', driverCuda: '12.2' } }, ['cpu'])).toEqual({
+      onGpu: false,
+      reason: 'the host’s NVIDIA driver is too old: it supports CUDA up to 12.2, and torch 2.4.0+cu124 was built for CUDA 12.4',
+    });
+    expect(done({ ...installed, venvPython: { ...venvPython, torch: '2.4.0+cpu', torchCuda: null } }, ['cpu'])).toEqual({ onGpu: false, reason: 'torch 2.4.0+cpu in the venv is a CPU-only build (torch without CUDA)' });
+  });
+
+  it('the reason for the CPU survives an observation without SSH: the facts of the last probe are remembered', () => {
+    const probed = observe({ monai: monai({ volume: { ...installed, gpu: { gpuName: 'NVIDIA GeForce RTX 4090', driverCuda: '12.2' } } }) });
+    const remembered = noteObservation(memory({ serverStartedFor: 7 }), probed);
+    expect(remembered.gpu).toEqual({ gpuName: 'NVIDIA GeForce RTX 4090', driverCuda: '12.2', torch: '2.4.0+cu124', torchCuda: '12.4' });
+    const info: InfoAnswer = { kind: 'ok', info: { name: 'MONAILabel', version: '0.8.5', models: ['deepgrow_2d', 'deepgrow_3d'], device: ['cpu'], studies: 7, labelled: 0, labelTags: {} }, gate: DIGEST };
+    const answered = observe({ monai: monai({ info, ssh: { kind: 'not-needed' }, volume: null, server: null, gate: null }) });
+    const result = decide({ desired: desired(), observation: answered, memory: noteObservation(remembered, answered), now: NOW, limits });
+    expect(result.kind === 'done' && result.result.gpu).toEqual({ onGpu: false, reason: 'the host’s NVIDIA driver is too old: it supports CUDA up to 12.2, and torch 2.4.0+cu124 was built for CUDA 12.4' });
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunPodSimulator } from '../../src/runpod/simulator/simulator.js';
+import { eventually } from '../helpers/harness.js';
 
 const KEY = 'sim0key0for0schema0tests';
 let sim: RunPodSimulator;
@@ -105,5 +106,31 @@ describe('the RunPod simulator', () => {
     } finally {
       await local.close();
     }
+  });
+});
+
+describe('the RunPod simulator: hosts and their drivers’ CUDA', () => {
+  const deploy = (fields: string) =>
+    gql(`mutation { podFindAndDeployOnDemand(input: { name: "m", imageName: "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04", gpuTypeId: "NVIDIA GeForce RTX 4090", gpuCount: 1, cloudType: COMMUNITY, ports: "8000/tcp,22/tcp"${fields} }) { id } }`);
+
+  it('minCudaVersion and allowedCudaVersions skip hosts whose driver does not match; none left is a refusal', async () => {
+    sim.hostCudaVersions = ['12.2', '12.4', '12.8'];
+    const placed = await deploy(', minCudaVersion: "12.3"');
+    expect(sim.pod((placed.body.data!['podFindAndDeployOnDemand'] as { id: string }).id).hostCuda).toBe('12.4');
+    const listed = await deploy(', allowedCudaVersions: ["12.8"]');
+    expect(sim.pod((listed.body.data!['podFindAndDeployOnDemand'] as { id: string }).id).hostCuda).toBe('12.8');
+    const refused = await deploy(', minCudaVersion: "13.0"');
+    expect(refused.body.errors?.[0]?.message).toBe('There are no longer any instances available with the requested specifications. Please refresh and try again.');
+  });
+
+  it('an image needing a newer CUDA than the host’s driver never gets a runtime, as on RunPod', async () => {
+    sim.hostCudaVersions = ['12.2'];
+    const { body } = await deploy('');
+    const pod = sim.pod((body.data!['podFindAndDeployOnDemand'] as { id: string }).id);
+    await eventually(() => pod.logs.some(({ line }) => line.includes('nvidia-container-cli: requirement error: unsatisfied condition: cuda>=12.4')));
+    // The container start was refused, and nothing more is scheduled: RUNNING without a runtime, for good.
+    expect(pod.bootTimer).toBeNull();
+    expect(pod.desiredStatus).toBe('RUNNING');
+    expect(pod.runtime).toBeNull();
   });
 });

@@ -132,6 +132,29 @@ describe('the REST v2 simulator', () => {
     expect((await v2('GET', `/pods/${pod.id}/logs?tail=9999`)).status).toBe(400);
   });
 
+  it('places a pod only on a host whose driver meets gpu.minCudaVersion, reports that host’s CUDA, and refuses when none does', async () => {
+    sim.hostCudaVersions = ['12.2', '12.8'];
+    const gpu = (minCudaVersion: string) => ({ ...BODY, gpu: { id: 'NVIDIA GeForce RTX 4090', count: 1, minCudaVersion } });
+    const placed = await v2('POST', '/pods', gpu('12.4'));
+    expect(placed.status).toBe(201);
+    expect(placed.body!['cudaVersion']).toBe('12.8');
+    expect(sim.pod(placed.body!['id'] as string).hostCuda).toBe('12.8');
+    const refused = await v2('POST', '/pods', gpu('13.0'));
+    expect(refused.status).toBe(400);
+    expect(refused.body!['detail']).toBe('There are no longer any instances available with the requested specifications. Please refresh and try again.');
+    expect((await v2('POST', '/pods', gpu('12'))).status).toBe(422);
+  });
+
+  it('keeps a pod whose image needs a newer CUDA than the host’s driver STARTING, without a runtime, the refusal in its log', async () => {
+    sim.hostCudaVersions = ['12.2'];
+    // A client that does not send gpu.minCudaVersion.
+    const created = await v2('POST', '/pods', { ...BODY, gpu: { id: 'NVIDIA GeForce RTX 4090', count: 1 } });
+    const pod = sim.pod(created.body!['id'] as string);
+    await eventually(() => pod.logs.some(({ line }) => line.includes('unsatisfied condition: cuda>=12.4')));
+    expect(pod.bootTimer).toBeNull();
+    expect((await v2('GET', `/pods/${pod.id}`)).body).toMatchObject({ status: 'STARTING', runtime: null, cudaVersion: '12.2' });
+  });
+
   it('rate-limits with 429, Retry-After and the RateLimit headers, and says what is left on every answer', async () => {
     sim.v2RequestsPerMinute = 2;
     const first = await v2('GET', '/pods');

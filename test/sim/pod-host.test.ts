@@ -26,7 +26,7 @@ const PORTS = [
 ];
 
 function pod(podId: string, env: Record<string, string> = { PUBLIC_KEY: keys.public }): BootInfo {
-  return { podId, env, ports: PORTS, volumeMountPath: '/workspace' };
+  return { podId, env, ports: PORTS, volumeMountPath: '/workspace', gpuName: 'NVIDIA GeForce RTX 4090', driverCuda: '12.8' };
 }
 
 async function connect(port: number, privateKey: string, username = 'root'): Promise<{ client: ssh2.Client; hostKey: string }> {

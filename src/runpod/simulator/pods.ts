@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { HOURS_PER_MONTH, STORAGE_PRICES } from '../pricing.js';
 import type { Clock } from '../../util/clock.js';
+import { compareCuda, cudaOfImage } from '../images.js';
 import { SIM_GPU_TYPES, type SimGpuType } from './catalog.js';
 import { PublicPort, type Target } from './ports.js';
 import type { PodServices } from './services.js';
@@ -40,6 +41,8 @@ export interface SimPod {
   networkVolumeId: string | null;
   machineId: string;
   podHostId: string;
+  /** The newest CUDA the host's driver supports. */
+  hostCuda: string;
   createdAt: number;
   lastStartedAt: number;
   lastStatusChange: string;
@@ -145,6 +148,13 @@ export function scheduleBoot(pod: SimPod, options: BootOptions): void {
   later(pod, options.delayMs / 2, () => {
     pod.bootPhase = 'STARTING';
     podLog(pod, options.clock.now(), 'system', 'start container');
+    // nvidia-container-cli refuses an image built for a newer CUDA than the host's driver: RunPod
+    // leaves the pod RUNNING without a runtime, for ever.
+    const needs = cudaOfImage(pod.imageName);
+    if (needs && compareCuda(needs, pod.hostCuda) > 0) {
+      podLog(pod, options.clock.now(), 'system', `nvidia-container-cli: requirement error: unsatisfied condition: cuda>=${needs}, please update your driver to a newer version, or use an earlier cuda container`);
+      return;
+    }
     later(pod, options.delayMs / 2, () => {
       if (pod.bootFailure) {
         pod.failed = true;
@@ -171,6 +181,8 @@ async function boot(pod: SimPod, options: BootOptions): Promise<void> {
     env,
     ports: declared,
     volumeMountPath: pod.volumeMountPath,
+    gpuName: pod.gpuType.id,
+    driverCuda: pod.hostCuda,
   });
   if (pod.desiredStatus !== 'RUNNING') return;
   const ports: SimRuntime['ports'] = [];

@@ -6,6 +6,9 @@ export interface BootInfo {
   /** Declared ports, e.g. [{ port: 8000, protocol: 'tcp' }, { port: 22, protocol: 'tcp' }]. */
   ports: readonly { port: number; protocol: string }[];
   volumeMountPath: string;
+  /** The host's GPU and the newest CUDA its driver supports (what nvidia-smi shows inside). */
+  gpuName: string;
+  driverCuda: string;
 }
 
 /**

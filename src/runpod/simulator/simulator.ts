@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../../util/clock.js';
+import { compareCuda } from '../images.js';
 import { dataCentersFor, SIM_GPU_TYPES } from './catalog.js';
 import { startHttp, type HttpHandle } from './http.js';
 import {
@@ -79,6 +80,12 @@ export interface SimulatorOptions {
   spendLimit?: number;
   services?: PodServices;
   onError?: (error: unknown) => void;
+  /**
+   * The newest CUDA each host's driver supports, in the order RunPod would place a pod on them
+   * (default: one 12.8 host). A deploy's minCudaVersion / allowedCudaVersions skip the hosts
+   * that do not match; with none left the deploy is refused for lack of instances.
+   */
+  hostCudaVersions?: string[];
 }
 
 export const NO_CAPACITY_TEXT =
@@ -110,6 +117,7 @@ export class RunPodSimulator {
   v2RequestsPerMinute: number;
   /** GraphQL is gone (RunPod retires it in early 2027): /graphql answers 410; v2 keeps working. */
   graphqlRetired = false;
+  hostCudaVersions: string[];
   private lastAccrual: number;
   private http: HttpHandle | null = null;
   /** Failures inside the simulator itself (not faults it was asked to inject). */
@@ -123,6 +131,7 @@ export class RunPodSimulator {
     this.balance = options.balance ?? 25;
     this.spendLimit = options.spendLimit ?? 80;
     this.services = options.services ?? emptyContainer;
+    this.hostCudaVersions = options.hostCudaVersions ?? ['12.8'];
     this.reportError = options.onError ?? (() => {});
     this.v2RequestsPerMinute = options.v2RequestsPerMinute ?? 60;
     this.lastAccrual = this.clock.now();
@@ -244,6 +253,7 @@ export class RunPodSimulator {
       networkVolumeId: null,
       machineId: podId().slice(0, 12),
       podHostId: `${id}-${podId().slice(0, 8)}`,
+      hostCuda: this.hostCudaVersions.at(-1) ?? '12.8',
       createdAt: now,
       lastStartedAt: now,
       lastStatusChange: `Exited by user: ${new Date(now).toString()}`,
@@ -310,7 +320,8 @@ export class RunPodSimulator {
     const available = gpuType ? this.stock.get(gpuType.id) ?? Number.POSITIVE_INFINITY : 0;
     const clouds = input.cloudType === 'SECURE' ? (['SECURE'] as const) : input.cloudType === 'COMMUNITY' ? (['COMMUNITY'] as const) : (['COMMUNITY', 'SECURE'] as const);
     const dataCenter = clouds.flatMap((cloud) => dataCentersFor(cloud, input.countryCode, input.dataCenterIds))[0];
-    if (!gpuType || available < (input.gpuCount ?? 1) || !dataCenter) {
+    const hostCuda = this.hostCudaVersions.find((cuda) => cudaAllowed(cuda, input));
+    if (!gpuType || available < (input.gpuCount ?? 1) || !dataCenter || !hostCuda) {
       throw new Error(NO_CAPACITY_TEXT);
     }
     const costPerHr = (input.cloudType === 'SECURE' ? gpuType.securePrice : gpuType.communityPrice) * (input.gpuCount ?? 1);
@@ -339,6 +350,7 @@ export class RunPodSimulator {
       declaredPorts: declared,
       env,
       networkVolumeId: input.networkVolumeId ?? null,
+      hostCuda,
       lastStatusChange: `Rented by User: ${new Date(now).toString()}`,
       dataCenterId: dataCenter.id,
     });
@@ -410,4 +422,13 @@ export interface DeployInput {
   countryCode?: string;
   /** v2's placement filter. */
   dataCenterIds?: string[];
+  minCudaVersion?: string;
+  allowedCudaVersions?: string[];
+}
+
+/** A host qualifies when its driver's CUDA is at least minCudaVersion and, if a list is given, one of allowedCudaVersions. */
+function cudaAllowed(hostCuda: string, input: DeployInput): boolean {
+  if (input.minCudaVersion && compareCuda(hostCuda, input.minCudaVersion) < 0) return false;
+  if (input.allowedCudaVersions && input.allowedCudaVersions.length > 0) return input.allowedCudaVersions.some((cuda) => compareCuda(cuda, hostCuda) === 0);
+  return true;
 }

@@ -11,7 +11,8 @@ export function createPodBody(spec: DeploySpec, cloud: CloudType, dataCenterIds:
     image: spec.imageName,
     // Sent every time: v2 defaults to Secure Cloud, the lab's pod is on Community Cloud.
     cloud,
-    gpu: { id: spec.gpuTypeId, count: spec.gpuCount },
+    // Hosts whose driver can run the image's CUDA build; without it a pod can land where its container never starts.
+    gpu: { id: spec.gpuTypeId, count: spec.gpuCount, ...(spec.minCudaVersion ? { minCudaVersion: spec.minCudaVersion } : {}) },
     disk: spec.containerDiskInGb,
     mounts: { persistent: { size: spec.volumeInGb, path: spec.volumeMountPath } },
     ports: spec.ports

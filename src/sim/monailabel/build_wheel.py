@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Build the monailabel stand-in wheel with the standard library only (wheel/setuptools may be absent).
 
-Usage: python3 build_wheel.py --version 0.8.5 --out DIR   (prints the wheel's path)
+Usage: python3 build_wheel.py --version 0.8.5 --out DIR [--requires JSON]   (prints the wheel's path)
 """
 
 import argparse
 import base64
 import hashlib
+import json
 import os
 import pathlib
 import re
@@ -33,7 +34,7 @@ def sources(version):
     return dict(sorted(files.items()))
 
 
-def metadata(version):
+def metadata(version, requires):
     dist = f"monailabel-{version}.dist-info"
     return {
         f"{dist}/METADATA": (
@@ -43,6 +44,7 @@ def metadata(version):
             "Summary: Stand-in for MONAI Label used by monai-pod-bot's tests (not the real package)\n"
             "License: MIT\n"
             "Requires-Python: >=3.9\n"
+            + "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)
         ).encode(),
         f"{dist}/WHEEL": (
             "Wheel-Version: 1.0\n"
@@ -59,10 +61,10 @@ def record_line(name, data):
     return f"{name},sha256={digest},{len(data)}\n"
 
 
-def build(version, out_dir):
+def build(version, out_dir, requires=()):
     if not VERSION.match(version):
         raise SystemExit(f"build_wheel.py: not a release version: {version!r}")
-    entries = {**sources(version), **metadata(version)}
+    entries = {**sources(version), **metadata(version, requires)}
     record_name = f"monailabel-{version}.dist-info/RECORD"
     record = "".join(record_line(name, data) for name, data in entries.items()) + f"{record_name},,\n"
     entries[record_name] = record.encode()
@@ -91,8 +93,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--version", default="0.8.5")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--requires", default="[]", help="JSON list of Requires-Dist lines (the real release's)")
     args = parser.parse_args(argv)
-    print(build(args.version, args.out))
+    print(build(args.version, args.out, json.loads(args.requires)))
     return 0
 
 

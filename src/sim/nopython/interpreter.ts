@@ -15,18 +15,19 @@
  *                                                 the gate (setup-script.ts gateFunctions), run by
  *                                                 ./gate/, its Node twin of src/monai/gate.py
  *   python -m venv [--system-site-packages] [--without-pip] DIR
- *   python -m pip …  (= pip …)
- *   pip install [--progress-bar X] [-q] [--no-index] [-f DIR] NAME[==VERSION]
- *                                                 from find-links folders (PIP_FIND_LINKS), as with PIP_NO_INDEX
- *   pip -V | --version
+ *   python -m pip …  (= pip …)                     see ./pip.ts: install (-c, -r, --no-deps), wheel,
+ *                                                 uninstall, check, list --path; from find-links folders only
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MARKER } from '../../monai/setup-script.js';
+import { PYTHON_FACTS } from '../../monai/stack-script.js';
 import { gateMain, MIRRORED_GATE_SHA256 } from './gate/main.js';
-import { createVenv, installDistribution, installedVersion, PYTHON_VERSION, type Interpreter } from './venv.js';
+import { pipCommand } from './pip.js';
+import { canonical, installedFor, SITE } from './resolver.js';
+import { torchCuda } from './torch.js';
+import { createVenv, PYTHON_VERSION, type Interpreter } from './venv.js';
 
 export interface Io {
   out(text: string): void;
@@ -52,14 +53,30 @@ const PROGRAMS: readonly Program[] = [
   {
     sender: 'src/monai/setup-script.ts (which monailabel is installed?)',
     text: /^import importlib\.metadata as m; print\(m\.version\("([A-Za-z0-9_.-]+)"\)\)$/,
-    run: (python, io, match) => {
-      const version = installedVersion(python, match![1]!);
-      if (version) {
-        io.out(`${version}\n`);
-        return 0;
-      }
-      io.err(`Traceback (most recent call last):\n  File "<string>", line 1, in <module>\nimportlib.metadata.PackageNotFoundError: No package metadata was found for ${match![1]}\n`);
-      return 1;
+    run: (python, io, match) => metadataVersion(python, io, match![1]!, true),
+  },
+  {
+    sender: 'src/monai/stack-script.ts sam2Step (is SAM 2 installed? the exit code says)',
+    text: /^import importlib\.metadata as m; m\.version\("([A-Za-z0-9_.-]+)"\)$/,
+    run: (python, io, match) => metadataVersion(python, io, match![1]!, false),
+  },
+  {
+    sender: 'src/monai/stack-script.ts PYTHON_FACTS (this Python, its torch pair and torch’s CUDA build, monailabel, sam2)',
+    text: PYTHON_FACTS.split('\n').map((line) => line.trimEnd()).join('\n').trim(),
+    run: (python, io) => {
+      const installed = installedFor(python);
+      const version = (name: string) => installed.get(canonical(name))?.version ?? 'none';
+      const torch = version('torch');
+      io.out(`path=${python.executable} version=${PYTHON_VERSION} torch=${torch} torchvision=${version('torchvision')} cuda=${torchCuda(torch) ?? 'none'} monailabel=${version('monailabel')} sam2=${version('sam2')}\n`);
+      return 0;
+    },
+  },
+  {
+    sender: 'src/monai/stack-script.ts (the venv’s own site-packages, for pip list --path)',
+    text: 'import sysconfig; print(sysconfig.get_paths()["purelib"])',
+    run: (python, io) => {
+      io.out(`${join(python.prefix, SITE)}\n`);
+      return 0;
     },
   },
   {
@@ -121,6 +138,17 @@ async function runScript(io: Io, file: string, args: readonly string[]): Promise
     ? ` (a ${namesake.name} other than the one src/sim/nopython mirrors: bring its Node twin in step with it, then update that row's sha256 to ${sha256})`
     : '';
   return unknown(io, `python ${file}${hint}`);
+}
+
+/** importlib.metadata.version(name), printed or not: a traceback and exit 1 when it is not installed. */
+function metadataVersion(python: Interpreter, io: Io, name: string, print: boolean): number {
+  const version = installedFor(python).get(canonical(name))?.version;
+  if (version) {
+    if (print) io.out(`${version}\n`);
+    return 0;
+  }
+  io.err(`Traceback (most recent call last):\n  File "<string>", line 1, in <module>\nimportlib.metadata.PackageNotFoundError: No package metadata was found for ${name}\n`);
+  return 1;
 }
 
 /** The doctor's QIDO-RS query, as its Python program does it: a marker line with the outcome. */
@@ -193,50 +221,7 @@ export async function python(self: Interpreter, args: readonly string[], io: Io)
   return unknown(io, `python ${args.join(' ')}`);
 }
 
-/** `pip …`, installing from find-links folders only (the simulated pod has no package index). */
+/** `pip …`: see ./pip.ts. */
 export async function pip(self: Interpreter, args: readonly string[], io: Io): Promise<number> {
-  if (args[0] === '-V' || args[0] === '--version') {
-    io.out(`pip 24.0 from ${join(self.prefix, 'lib', 'python3.11', 'site-packages', 'pip')} (python 3.11)\n`);
-    return 0;
-  }
-  if (args[0] !== 'install') return unknown(io, `pip ${args.join(' ')}`);
-  const links = (io.env['PIP_FIND_LINKS'] ?? '').split(/\s+/).filter(Boolean);
-  const requirements: string[] = [];
-  for (let index = 1; index < args.length; index++) {
-    const arg = args[index]!;
-    if (arg === '--progress-bar') index++;
-    else if (arg === '-f' || arg === '--find-links') links.push(args[++index] ?? '');
-    else if (!['-q', '--quiet', '--no-index', '--disable-pip-version-check'].includes(arg)) {
-      if (arg.startsWith('-') || !/^[A-Za-z0-9_.-]+(==[A-Za-z0-9_.+-]+)?$/.test(arg)) return unknown(io, `pip install … ${arg}`);
-      requirements.push(arg);
-    }
-  }
-  if (!self.venv) return unknown(io, 'pip install outside a venv');
-  if (requirements.length === 0) return unknown(io, 'pip install without a requirement');
-  if (links.length > 0) io.out(`Looking in links: ${links.join(', ')}\n`);
-  for (const requirement of requirements) {
-    const [name, wanted] = requirement.split('==') as [string, string | undefined];
-    const wheels = links.flatMap((dir) => (existsSync(dir) ? readdirSync(dir) : []).map((file) => ({ dir, file })));
-    const versions = wheels.flatMap(({ dir, file }) => {
-      const found = new RegExp(`^${name.replace(/[-_.]/g, '[-_.]')}-([^-]+)-py3-none-any\\.whl$`, 'i').exec(file);
-      return found ? [{ version: found[1]!, path: join(dir, file) }] : [];
-    });
-    const pick = wanted ? versions.find((candidate) => candidate.version === wanted) : versions.sort((a, b) => b.version.localeCompare(a.version, 'en', { numeric: true }))[0];
-    if (!pick) {
-      const from = versions.map((candidate) => candidate.version).join(', ') || 'none';
-      io.err(`ERROR: Could not find a version that satisfies the requirement ${requirement} (from versions: ${from})\n`);
-      io.err(`ERROR: No matching distribution found for ${requirement}\n`);
-      return 1;
-    }
-    const installed = installedVersion(self, name);
-    if (installed === pick.version) {
-      io.out(`Requirement already satisfied: ${requirement} in ${join(self.prefix, 'lib', 'python3.11', 'site-packages')} (${installed})\n`);
-      continue;
-    }
-    io.out(`Processing ${pick.path}\nInstalling collected packages: ${name}\n`);
-    if (installed) io.out(`  Attempting uninstall: ${name}\n    Found existing installation: ${name} ${installed}\n    Uninstalling ${name}-${installed}:\n      Successfully uninstalled ${name}-${installed}\n`);
-    await installDistribution(self, name, pick.version);
-    io.out(`Successfully installed ${name}-${pick.version}\n`);
-  }
-  return 0;
+  return pipCommand(self, args, io, unknown);
 }

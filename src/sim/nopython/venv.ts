@@ -60,15 +60,15 @@ export async function createVenv(base: Interpreter, dir: string, systemSitePacka
   );
 }
 
-/** What pip leaves behind: a dist-info with METADATA, and the console script in bin/. */
-export async function installDistribution(venv: Interpreter, name: string, version: string): Promise<void> {
+/** What pip leaves behind: a dist-info with METADATA (the index's, when it has one), and the console script in bin/. */
+export async function installDistribution(venv: Interpreter, name: string, version: string, metadata?: string): Promise<void> {
   const site = join(venv.prefix, SITE);
   for (const entry of existsSync(site) ? readdirSync(site) : []) {
     if (entry.startsWith(`${name}-`) && entry.endsWith('.dist-info')) await rm(join(site, entry), { recursive: true, force: true });
   }
   const info = join(site, `${name}-${version}.dist-info`);
   await mkdir(info, { recursive: true });
-  await writeFile(join(info, 'METADATA'), `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`);
+  await writeFile(join(info, 'METADATA'), metadata?.includes('Metadata-Version:') ? metadata.slice(metadata.indexOf('Metadata-Version:')) : `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`);
   await writeFile(join(info, 'INSTALLER'), 'pip\n');
   if (name === 'monailabel') await writeWrapper(join(venv.prefix, 'bin', 'monailabel'), 'monailabel');
 }

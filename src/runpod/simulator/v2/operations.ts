@@ -46,7 +46,7 @@ interface CreatePodBody {
   name: string;
   image: string;
   cloud?: 'SECURE' | 'COMMUNITY';
-  gpu?: { id: string; count?: number };
+  gpu?: { id: string; count?: number; minCudaVersion?: string; allowedCudaVersions?: string[] };
   disk?: number;
   mounts?: { persistent?: { size: number; path: string }; network?: { volumeId: string; path: string }[] };
   ports?: string[];
@@ -72,6 +72,8 @@ function deployInput(body: CreatePodBody): DeployInput {
   };
   if (body.mounts?.network?.[0]) input.networkVolumeId = body.mounts.network[0].volumeId;
   if (body.dataCenterIds) input.dataCenterIds = body.dataCenterIds;
+  if (body.gpu?.minCudaVersion) input.minCudaVersion = body.gpu.minCudaVersion;
+  if (body.gpu?.allowedCudaVersions) input.allowedCudaVersions = body.gpu.allowedCudaVersions;
   return input;
 }
 

@@ -57,7 +57,8 @@ export function podView(sim: RunPodSimulator, pod: SimPod) {
     registry: null,
     cloud: (pod.cloudType === 'SECURE' ? 'SECURE' : 'COMMUNITY') as Cloud,
     dataCenterId: pod.dataCenterId,
-    cudaVersion: '12.4',
+    // The newest CUDA the host's driver supports (the pod keeps its host across stops).
+    cudaVersion: pod.hostCuda,
     ssh: {
       proxy: null,
       direct: ssh ? { host: ssh.ip!, port: ssh.public!, username: 'root', command: `ssh root@${ssh.ip} -p ${ssh.public}` } : null,

@@ -46,6 +46,17 @@ def image_block(image):
     return hashlib.sha256(image.encode("utf-8")).digest() * 2048
 
 
+def detect_device(faults):
+    """Like MONAI Label's device_list(): the GPU's name when torch sees one, else ["cpu"]."""
+    if faults.get("cpuOnly"):
+        return ["cpu"]
+    try:
+        import torch
+    except ImportError:  # run from source, without an image: the GPU of the tests' pods
+        return [GPU]
+    return [torch.cuda.get_device_name(0)] if torch.cuda.is_available() else ["cpu"]
+
+
 def truthy(value):
     return str(value).strip().lower() in ("1", "true", "yes", "y", "on", "t")
 
@@ -59,8 +70,8 @@ class App:
     def __init__(self, app_dir, studies, conf, models, faults, log):
         self.app_dir, self.studies, self.conf, self.log = app_dir, studies, conf, log
         self.remote = studies.startswith(("http://", "https://"))
-        self.device = ["cpu"] if faults.get("cpuOnly") else [GPU]
         self.image_bytes = int(faults.get("imageBytes", 1024 * 1024))
+        self.device = detect_device(faults)
         missing = set(faults.get("missingModels") or [])
         self.infers = {}
         for name in models:

@@ -73,6 +73,11 @@ def apps(args):
         import time
 
         time.sleep(float(hang))
+    if load_faults().get("downloadNoSpace"):
+        # The volume is full: copying the app fails as shutil does.
+        print("Traceback (most recent call last):", file=sys.stderr)
+        print(f"OSError: [Errno 28] No space left on device: '{output_dir}'", file=sys.stderr)
+        return 1
     if os.path.exists(output_dir):
         # The real CLI calls exit(-1) here, which the shell sees as 255.
         print(f"Directory already exists: {output_dir}")

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { torchDevices } from '../torch.js';
 import { fetchSeries, proxy as proxyToDicomweb } from './dicomweb.js';
 import { event, localStamp, type Log } from './log.js';
 import { GPU, MODELS, ORGANS, SCRIBBLE_LABELS, type Labels } from './models.js';
@@ -27,6 +28,8 @@ export interface Faults {
   downloadHangSeconds?: number;
   /** The size of every image /datastore/image streams (default 1 MiB). */
   imageBytes?: number;
+  /** `apps --download` fails: no space left on the volume. */
+  downloadNoSpace?: boolean;
 }
 
 interface ModelEntry {
@@ -85,7 +88,8 @@ export class App {
     private readonly version: string,
   ) {
     this.remote = /^https?:\/\//.test(studies);
-    this.device = faults.cpuOnly ? ['cpu'] : [GPU];
+    // Without torch in the venv (run from source), the GPU of the tests' pods, as the Python stand-in does.
+    this.device = faults.cpuOnly ? ['cpu'] : (torchDevices(process.env) ?? [GPU]);
     this.imageBytes = Math.trunc(Number(faults.imageBytes ?? 1024 * 1024));
     const missing = new Set(faults.missingModels ?? []);
     for (const name of models) {

@@ -101,6 +101,11 @@ async function apps(download: boolean, name: string | undefined, output: string)
   if (hang) await new Promise((resolve) => setTimeout(resolve, hang * 1000));
   // os.path.join, which keeps a leading "./".
   const outputDir = output.endsWith('/') ? `${output}${name}` : `${output}/${name}`;
+  if (loadFaults().downloadNoSpace) {
+    // The volume is full: copying the app fails as shutil does.
+    process.stderr.write(`Traceback (most recent call last):\nOSError: [Errno 28] No space left on device: '${outputDir}'\n`);
+    return 1;
+  }
   if (existsSync(outputDir)) {
     // The real CLI calls exit(-1) here, which the shell sees as 255.
     process.stdout.write(`Directory already exists: ${outputDir}\n`);
