@@ -135,19 +135,20 @@ export function podTools(): PodTools {
 }
 
 /** A copy made of hard links: no data is copied (a venv is ~25 MB). Python and pip replace files, never rewrite them. */
-async function linkTree(from: string, to: string, skip: ReadonlySet<string> = new Set()): Promise<void> {
+async function linkTree(from: string, to: string, skip: ReadonlySet<string> = new Set(), relative = ''): Promise<void> {
   await mkdir(to, { recursive: true });
   for (const entry of await readdir(from, { withFileTypes: true })) {
-    if (skip.has(entry.name)) continue;
+    const path = relative ? `${relative}/${entry.name}` : entry.name;
+    if (skip.has(path)) continue;
     const [source, target] = [join(from, entry.name), join(to, entry.name)];
-    if (entry.isDirectory()) await linkTree(source, target, skip);
+    if (entry.isDirectory()) await linkTree(source, target, skip, path);
     else if (entry.isSymbolicLink()) await symlink(await readlink(source), target);
     else await link(source, target);
   }
 }
 
-/** Folders an install leaves that a seeded volume leaves out: the apps (the setup downloads them), pip's cache and temp files. */
-const NOT_SEEDED = new Set(['radiology', 'monaibundle', '.cache', 'tmp']);
+/** What an install leaves that a seeded volume leaves out: the apps (the setup downloads them), pip's cache and temp files. */
+const NOT_SEEDED = new Set(['venv/radiology', 'venv/monaibundle', '.cache', '.monai-pod-bot/tmp']);
 
 /** Rewrites the files (scripts, pyvenv.cfg) that name `from`, in a linked copy: their own copies, never the template's. */
 async function rewritePaths(files: readonly string[], from: string, to: string): Promise<void> {
