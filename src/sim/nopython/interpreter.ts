@@ -46,11 +46,6 @@ interface Program {
 
 const PROGRAMS: readonly Program[] = [
   {
-    sender: 'src/monai/setup-script.ts (is the pod’s Python one MONAI Label supports?)',
-    text: 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] < (3, 13) else 1)',
-    run: () => 0,
-  },
-  {
     sender: 'src/monai/setup-script.ts (which monailabel is installed?)',
     text: /^import importlib\.metadata as m; print\(m\.version\("([A-Za-z0-9_.-]+)"\)\)$/,
     run: (python, io, match) => metadataVersion(python, io, match![1]!, true),
