@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { userInfo } from 'node:os';
@@ -9,21 +10,53 @@ import { podTools } from './pod-tools.js';
 
 const run = promisify(execFile);
 
-/** `count` different free loopback ports (held together while chosen, so none is handed out twice). */
+/**
+ * The first port the kernel hands out for outgoing connections and port-0 listeners. A simulated
+ * pod keeps its ports across a stop and start (sshd, the container's 8000/8001), so they are chosen
+ * below that range: a port the kernel picks for someone else, e.g. a test suite running beside
+ * this one, can then never take one while the pod is stopped.
+ */
+function ephemeralFloor(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 12_000 ? low : 32_768;
+  } catch {
+    return 49_152;
+  }
+}
+
+const LOWEST = 10_000;
+const handedOut = new Set<number>();
+
+function tryListen(port: number): Promise<net.Server | null> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/** `count` different free loopback ports below the ephemeral range (held together while chosen, so none is handed out twice). */
 export async function freePorts(count: number): Promise<number[]> {
-  const listening = (server: net.Server) => new Promise<net.Server>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-  const servers = await Promise.all(Array.from({ length: count }, () => listening(net.createServer())));
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  const ceiling = ephemeralFloor();
+  const held: net.Server[] = [];
+  const ports: number[] = [];
+  for (let attempt = 0; ports.length < count; attempt++) {
+    if (attempt > 10_000) throw new Error(`no free loopback port between ${LOWEST} and ${ceiling}`);
+    const port = LOWEST + Math.floor(Math.random() * (ceiling - LOWEST));
+    if (handedOut.has(port) || ports.includes(port)) continue;
+    const server = await tryListen(port);
+    if (!server) continue;
+    held.push(server);
+    ports.push(port);
+  }
+  await Promise.all(held.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  for (const port of ports) handedOut.add(port);
   return ports;
 }
 
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return (await freePorts(1))[0]!;
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
