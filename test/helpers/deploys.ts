@@ -4,10 +4,10 @@ import type { RunPodApiName } from './harness.js';
 /** Every deploy carries a mark of its own (src/pod/identity.ts). */
 const NONCE = () => expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown as string;
 
-/** The deploy request each API must receive for the tutorial's settings (v2: closed body, placement by data center). */
 /**
- * `nonce`: the deploy mark, or (by default) a matcher for any mark; `owner`: the installation's mark
- * (only pods carrying it, or adopted, get credentials and scripts).
+ * The deploy request each API must receive for the tutorial's settings (v2: closed body, placement
+ * by data center). `nonce`: the deploy mark, or (by default) a matcher for any mark; `owner`: the
+ * installation's mark (only pods carrying it, or adopted, get credentials and scripts).
  */
 export function tutorialDeploy(api: RunPodApiName, publicKey: string, nonce: string = NONCE(), owner?: string): Record<string, unknown> {
   if (api === 'v2') {
